@@ -1,0 +1,43 @@
+# Two commands for people: `make report` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: report test setup browser lint sample-pack clean
+
+report: setup browser
+	$(PY) pipeline.py run
+
+test: setup browser
+	$(PY) -m pytest
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Debian's Chromium (PDF checks and browser tests), and poppler-utils (pdftoppm, for looking at PDF pages).
+browser:
+	@if [ -x $(CHROMIUM) ] && command -v pdftoppm >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	else \
+		echo "Chromium is missing. Run: sudo apt-get install -y chromium poppler-utils" >&2; exit 2; \
+	fi
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+sample-pack: setup
+	$(PY) scripts/make_sample_transactions.py data/ngss
+
+clean:
+	rm -rf reports/*/ .pytest_cache

@@ -1,0 +1,141 @@
+"""Read and validate a whole data pack: the pipeline's front door.
+
+``validate_pack`` collects every finding in the pack; ``load_pack`` returns
+the typed tables of a valid pack or raises ``DataPackError`` with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from . import rules
+from .contract import TABLES
+from .errors import ERROR, WARNING, DataPackError, Finding
+from .programme import FILE as PROGRAMME_FILE
+from .programme import read_programme
+from .readers import ReadError, read_table_file
+from .tables import empty_frame, parse_raw
+from .transactions import read_transactions, validate_transactions
+
+TABLE_SUFFIXES = (".csv", ".xlsx")
+IGNORED_FILES = {"readme.md", "readme.txt", ".ds_store", "thumbs.db"}
+
+
+@dataclass
+class Pack:
+    """A valid data pack: programme metadata, typed tables, and what was noticed on the way."""
+
+    directory: Path
+    programme: dict
+    tables: dict[str, pd.DataFrame]
+    transactions: pa.Table | None
+    files: dict[str, Path]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def periods(self) -> pd.DataFrame:
+        """Periods ordered by start date (the order "previous period" and "to date" use)."""
+        return self.tables["periods"].sort_values("start_date", kind="stable").reset_index(drop=True)
+
+
+def discover(directory: Path, findings: list[Finding]) -> dict[str, Path]:
+    """Map each table (and ``programme``) to its one file; note duplicates, unknown and missing files."""
+    candidates: dict[str, list[Path]] = {}
+    for path in sorted(directory.iterdir()):
+        name, suffix = path.stem.lower(), path.suffix.lower()
+        if path.name == PROGRAMME_FILE:
+            candidates.setdefault("programme", []).append(path)
+        elif name in TABLES and (suffix in TABLE_SUFFIXES or (suffix == ".parquet" and TABLES[name].parquet)):
+            candidates.setdefault(name, []).append(path)
+        elif path.name.lower() not in IGNORED_FILES and not path.name.startswith("."):
+            findings.append(Finding(WARNING, path.name, "not a file of the data contract: ignored"))
+    files: dict[str, Path] = {}
+    for table, paths in candidates.items():
+        if len(paths) > 1:
+            names = ", ".join(p.name for p in paths)
+            findings.append(Finding(ERROR, paths[0].name, f"exactly one file per table is allowed; found {names}"))
+        else:
+            files[table] = paths[0]
+    if "programme" not in candidates:
+        findings.append(Finding(ERROR, PROGRAMME_FILE, "required file is missing from the data pack"))
+    for name, spec in TABLES.items():
+        if spec.required and name not in candidates:
+            findings.append(Finding(ERROR, f"{name}.csv", "required file is missing from the data pack (as .csv or .xlsx)"))
+    return files
+
+
+def validate_pack(directory: str | Path) -> tuple[Pack | None, list[Finding]]:
+    """Check every rule of the contract; return the pack (``None`` if any error) and all findings."""
+    directory = Path(directory)
+    findings: list[Finding] = []
+    if not directory.is_dir():
+        return None, [Finding(ERROR, str(directory), "is not a folder: a data pack is one folder of files")]
+    files = discover(directory, findings)
+    programme = read_programme(files["programme"], findings) if "programme" in files else None
+    frames: dict[str, pd.DataFrame | None] = {}
+    for name in TABLES:
+        if name == "transactions" or name not in files:
+            continue
+        try:
+            raw = read_table_file(files[name], findings)
+        except ReadError as exc:
+            findings.append(exc.finding)
+            frames[name] = None
+            continue
+        frames[name] = parse_raw(raw, TABLES[name], findings)
+    file_names = {name: path.name for name, path in files.items()}
+    findings.extend(rules.apply_rules(frames, file_names))
+    transactions = None
+    if "transactions" in files:
+        raw_tx = read_transactions(files["transactions"], findings)
+        if raw_tx is not None:
+            centres, bodies = frames.get("centres"), frames.get("bodies")
+            transactions = validate_transactions(
+                raw_tx,
+                files["transactions"].name,
+                set(centres["centre_id"].dropna()) if centres is not None else None,
+                set(bodies["body_id"].dropna()) if bodies is not None else None,
+                findings,
+            )
+    findings = sort_findings(findings)
+    if any(f.severity == ERROR for f in findings) or programme is None:
+        return None, findings
+    tables = {
+        name: frames[name] if frames.get(name) is not None else empty_frame(spec)
+        for name, spec in TABLES.items()
+        if name != "transactions"
+    }
+    return Pack(directory, programme, tables, transactions, files, findings), findings
+
+
+def load_pack(directory: str | Path) -> Pack:
+    """The typed pack; raises ``DataPackError`` listing every finding when the pack is invalid."""
+    pack, findings = validate_pack(directory)
+    if pack is None:
+        raise DataPackError(str(directory), findings)
+    return pack
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Group by file, then line; errors before warnings on the same line."""
+    return sorted(findings, key=lambda f: (f.file, f.line or 0, f.severity != ERROR, f.column or ""))
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,85 @@
+"""Exceptions and validation findings.
+
+One root exception, ``PipelineError``; each subclass keeps what a person needs
+to find and fix the fault (file, line, column and value; or notebook, cell,
+period and exception).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong (error) or worth knowing (warning) about a data pack.
+
+    ``line`` counts as a person would in that file: the header is line 1 in a
+    CSV, and an XLSX row is the worksheet's row number. ``None`` means the
+    finding is about the whole file or column.
+    """
+
+    severity: str
+    file: str
+    rule: str
+    line: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    def location(self) -> str:
+        """Return ``file, line N, column C`` as far as it is known."""
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        value = "" if self.value is None else f" (value {self.value!r})"
+        return f"{self.severity}: {self.location()}: {self.rule}{value}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class PipelineError(Exception):
+    """Root of every error the pipeline raises on purpose."""
+
+    exit_code = 2
+
+
+class UsageError(PipelineError):
+    """A command was given arguments that cannot work (exit status 2)."""
+
+
+class DataPackError(PipelineError):
+    """The data pack is invalid; ``findings`` lists every error and warning."""
+
+    def __init__(self, directory: str, findings: list[Finding]):
+        self.directory = directory
+        self.findings = findings
+        errors = [f for f in findings if f.severity == ERROR]
+        super().__init__(f"data pack {directory} has {len(errors)} error(s); first: {errors[0] if errors else '-'}")
+
+
+class NotebookExecutionError(PipelineError):
+    """A section notebook failed while executing (exit status 1)."""
+
+    exit_code = 1
+
+    def __init__(self, period_id: str, notebook: str, cell_index: int | None, ename: str, evalue: str, saved_at: str):
+        self.period_id = period_id
+        self.notebook = notebook
+        self.cell_index = cell_index
+        self.ename = ename
+        self.evalue = evalue
+        self.saved_at = saved_at
+        cell = f"cell {cell_index}" if cell_index is not None else "an unknown cell"
+        super().__init__(
+            f"period {period_id}: notebook {notebook} failed in {cell}: {ename}: {evalue}\n"
+            f"The executed notebook, with the error, is kept at {saved_at}"
+        )

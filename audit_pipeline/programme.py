@@ -1,0 +1,96 @@
+"""Read ``programme.yaml`` with a safe loader, and check its keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from . import parsers
+from .contract import OPTIONAL_PROGRAMME_KEYS, PROGRAMME_KEYS, THRESHOLD_DEFAULTS
+from .errors import ERROR, WARNING, Finding
+
+FILE = "programme.yaml"
+
+
+def _line_of(node: yaml.Node | None, key: str) -> int | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if key_node.value == key:
+                return key_node.start_mark.line + 1
+    return None
+
+
+def read_programme(path: Path, findings: list[Finding]) -> dict | None:
+    """The programme's metadata with thresholds filled from the defaults, or ``None``."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        findings.append(Finding(ERROR, FILE, "must be UTF-8 text"))
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        findings.append(
+            Finding(ERROR, FILE, f"is not safe, plain YAML: {problem}", line=mark.line + 1 if mark else None)
+        )
+        return None
+    if not isinstance(data, dict):
+        findings.append(Finding(ERROR, FILE, "must be a mapping of keys to values", line=1))
+        return None
+    programme: dict = {}
+    for key, kind in PROGRAMME_KEYS.items():
+        line = _line_of(node, key)
+        value = data.get(key)
+        if value is None or str(value).strip() == "":
+            findings.append(Finding(ERROR, FILE, "required key is missing or empty", line=line, column=key))
+            continue
+        try:
+            if kind == "date":
+                programme[key] = value if hasattr(value, "isoformat") else parsers.parse_date(str(value))
+            elif kind == "id":
+                programme[key] = parsers.parse_id(str(value))
+            else:
+                programme[key] = str(value).strip()
+        except ValueError as exc:
+            findings.append(Finding(ERROR, FILE, str(exc), line=line, column=key, value=str(value)))
+    for key in data:
+        if key not in PROGRAMME_KEYS and key not in OPTIONAL_PROGRAMME_KEYS:
+            findings.append(Finding(WARNING, FILE, "unknown key: ignored", line=_line_of(node, str(key)), column=str(key)))
+    programme["thresholds"] = _thresholds(data.get("thresholds"), node, findings)
+    for key in OPTIONAL_PROGRAMME_KEYS - {"thresholds"}:
+        if key in data:
+            programme[key] = str(data[key])
+    return programme
+
+
+def _thresholds(raw: object, node: yaml.Node, findings: list[Finding]) -> dict:
+    thresholds = dict(THRESHOLD_DEFAULTS)
+    if raw is None:
+        return thresholds
+    section = None
+    if isinstance(node, yaml.MappingNode):
+        section = next((v for k, v in node.value if k.value == "thresholds"), None)
+    if not isinstance(raw, dict):
+        findings.append(Finding(ERROR, FILE, "thresholds must be a mapping", line=_line_of(node, "thresholds")))
+        return thresholds
+    for key, value in raw.items():
+        line = _line_of(section, str(key))
+        if key not in THRESHOLD_DEFAULTS:
+            findings.append(Finding(WARNING, FILE, "unknown threshold: ignored", line=line, column=f"thresholds.{key}"))
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            findings.append(
+                Finding(ERROR, FILE, "must be a number at least 0", line=line, column=f"thresholds.{key}", value=str(value))
+            )
+            continue
+        thresholds[key] = value
+    if thresholds["onboarding_slip_days_amber"] > thresholds["onboarding_slip_days_red"]:
+        findings.append(
+            Finding(ERROR, FILE, "onboarding_slip_days_amber must not exceed onboarding_slip_days_red",
+                    line=_line_of(section, "onboarding_slip_days_amber"), column="thresholds.onboarding_slip_days_amber")
+        )
+    return thresholds

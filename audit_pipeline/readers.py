@@ -1,0 +1,146 @@
+"""Read one table file (CSV or XLSX) into text cells with their line numbers.
+
+Nothing here interprets a cell: every value comes back as text (or ``None``
+for an empty cell) so that ``validate.py`` parses all files the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ERROR, WARNING, Finding
+
+# Bytes that Windows-1252 leaves undefined: a file holding one is not text we can read.
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+
+
+@dataclass
+class RawTable:
+    """A table as read: header names as written, and rows of text with line numbers."""
+
+    file: str
+    header: list[str]
+    rows: list[tuple[int, list[str | None]]]
+
+
+class ReadError(Exception):
+    """The file cannot be read at all; ``finding`` says where and why."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(str(finding))
+        self.finding = finding
+
+
+def decode_text(data: bytes, name: str, findings: list[Finding]) -> str:
+    """Decode UTF-8 (with or without BOM), else Windows-1252; else raise ``ReadError`` with the line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error_at = exc.start
+    for index, byte in enumerate(data):
+        if byte in _CP1252_UNDEFINED:
+            line = data.count(b"\n", 0, index) + 1
+            raise ReadError(
+                Finding(ERROR, name, "cannot be decoded as UTF-8 or Windows-1252 text", line=line, value=f"byte 0x{byte:02X}")
+            )
+    text = data.decode("cp1252")
+    line = data.count(b"\n", 0, utf8_error_at) + 1
+    findings.append(
+        Finding(WARNING, name, "not UTF-8; read as Windows-1252 (as Excel saves on UK machines)", line=line)
+    )
+    if "Â£" in text or "â€" in text:
+        findings.append(Finding(WARNING, name, "mixes UTF-8 and Windows-1252: some characters may be garbled"))
+    return text
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    return value
+
+
+def read_csv(path: Path, findings: list[Finding]) -> RawTable:
+    """Read a CSV file; line numbers are where each record starts (header = line 1)."""
+    text = decode_text(path.read_bytes(), path.name, findings)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str | None]]] = []
+    start = 1
+    try:
+        for record in reader:
+            if header is None:
+                header = record
+            elif any(cell.strip() for cell in record):
+                if len(record) != len(header):
+                    findings.append(
+                        Finding(
+                            ERROR,
+                            path.name,
+                            f"has {len(record)} cells where the header has {len(header)}",
+                            line=start,
+                        )
+                    )
+                    record = (record + [""] * len(header))[: len(header)]
+                rows.append((start, [_blank_to_none(c) for c in record]))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ReadError(Finding(ERROR, path.name, f"is not valid CSV: {exc}", line=start)) from None
+    if header is None:
+        raise ReadError(Finding(ERROR, path.name, "is empty: a header row is required", line=1))
+    return RawTable(path.name, header, rows)
+
+
+def _cell_text(value: object) -> str | None:
+    """Text for an XLSX cell as a person would type it (dates as ISO, 9.0 as 9)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return _blank_to_none(str(value))
+
+
+def read_xlsx(path: Path, findings: list[Finding]) -> RawTable:
+    """Read the first worksheet of an XLSX file; header in row 1, lines are sheet row numbers."""
+    from openpyxl import load_workbook  # imported here: only packs with XLSX pay for it
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise ReadError(Finding(ERROR, path.name, f"cannot be opened as an XLSX workbook ({type(exc).__name__})")) from None
+    try:
+        sheet = book.worksheets[0]
+        header: list[str] | None = None
+        rows: list[tuple[int, list[str | None]]] = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in values]
+            if header is None:
+                if number != 1 or not any(cells):
+                    raise ReadError(Finding(ERROR, path.name, "the header must be in row 1 of the first worksheet", line=1))
+                while cells and cells[-1] is None:
+                    cells.pop()
+                header = [c or "" for c in cells]
+                continue
+            if any(c is not None for c in cells):
+                rows.append((number, (cells + [None] * len(header))[: len(header)]))
+    finally:
+        book.close()
+    if header is None:
+        raise ReadError(Finding(ERROR, path.name, "is empty: a header row is required", line=1))
+    return RawTable(path.name, header, rows)
+
+
+def read_table_file(path: Path, findings: list[Finding]) -> RawTable:
+    """Read a ``.csv`` or ``.xlsx`` table file."""
+    if path.suffix.lower() == ".xlsx":
+        return read_xlsx(path, findings)
+    return read_csv(path, findings)

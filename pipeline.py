@@ -1,0 +1,12 @@
+#!/usr/bin/env python3
+"""Entry point: `python pipeline.py validate|run|list` (see README.md)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from audit_pipeline.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())
