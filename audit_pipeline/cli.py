@@ -55,6 +55,59 @@ def validate(data_dir: Path, fmt: str) -> None:
         sys.exit(2)
 
 
+out_option = click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default="reports",
+    help="Where reports are published: <out>/<programme_id>/<period_id>/.",
+)
+
+
+def _report_pack_errors(exc) -> None:
+    from .findings_report import findings_as_text
+
+    click.echo(findings_as_text(Path(exc.directory), exc.findings), err=True)
+    click.echo("Nothing was run: correct the data pack and run again.", err=True)
+
+
+@cli.command()
+@data_option
+@click.option("--period", "period_ids", multiple=True, metavar="ID", help="A period to run (repeatable). Default: the pack's latest.")
+@click.option("--all", "all_periods", is_flag=True, help="Run every period of the pack.")
+@out_option
+@click.option("--format", "formats", default="html,pdf", show_default=True, help="Comma-separated: html, pdf.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Notebooks run at once. Default: the number of cores.")
+@click.option("--force", is_flag=True, help="Rerun everything, even what is unchanged.")
+@click.option("--timeout", type=click.IntRange(min=1), default=600, show_default=True, help="Seconds a notebook cell may run before it is stopped.")
+def run(data_dir: Path, period_ids: tuple[str, ...], all_periods: bool, out_dir: Path, formats: str, jobs: int | None,
+        force: bool, timeout: int) -> None:
+    """Validate the pack, execute the section notebooks for each period, render and publish the reports.
+
+    A period's folder is published whole or not at all: a failed or interrupted
+    run leaves the previous good folder as it was.
+    """
+    import os
+
+    from .errors import DataPackError, UsageError
+    from .runner import RunOptions
+    from .runner import run as run_periods
+
+    if all_periods and period_ids:
+        raise UsageError("use either --period or --all, not both")
+    options = RunOptions(
+        data_dir=data_dir, out_dir=out_dir, period_ids=list(period_ids), all_periods=all_periods,
+        formats=tuple(f.strip().lower() for f in formats.split(",") if f.strip()), jobs=jobs or os.cpu_count() or 1,
+        force=force, timeout=timeout,
+    )
+    try:
+        published = run_periods(options)
+    except DataPackError as exc:
+        _report_pack_errors(exc)
+        sys.exit(2)
+    for folder in published:
+        click.echo(f"Published {folder / 'report.html'}")
+        if (folder / "report.pdf").exists():
+            click.echo(f"Published {folder / 'report.pdf'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:

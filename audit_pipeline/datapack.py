@@ -7,7 +7,8 @@ the typed tables of a valid pack or raises ``DataPackError`` with them.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -98,9 +99,10 @@ def validate_pack(directory: str | Path) -> tuple[Pack | None, list[Finding]]:
     findings.extend(rules.apply_rules(frames, file_names))
     transactions = None
     if "transactions" in files:
-        raw_tx = read_transactions(files["transactions"], findings)
+        raw_tx, sheet_lines = _read_transactions(files["transactions"], findings)
         if raw_tx is not None:
             centres, bodies = frames.get("centres"), frames.get("bodies")
+            first_new = len(findings)
             transactions = validate_transactions(
                 raw_tx,
                 files["transactions"].name,
@@ -108,6 +110,8 @@ def validate_pack(directory: str | Path) -> tuple[Pack | None, list[Finding]]:
                 set(bodies["body_id"].dropna()) if bodies is not None else None,
                 findings,
             )
+            if sheet_lines is not None:
+                findings[first_new:] = [_sheet_line(f, sheet_lines) for f in findings[first_new:]]
     findings = sort_findings(findings)
     if any(f.severity == ERROR for f in findings) or programme is None:
         return None, findings
@@ -117,6 +121,34 @@ def validate_pack(directory: str | Path) -> tuple[Pack | None, list[Finding]]:
         if name != "transactions"
     }
     return Pack(directory, programme, tables, transactions, files, findings), findings
+
+
+def _read_transactions(path: Path, findings: list[Finding]) -> tuple[pa.Table | None, list[int] | None]:
+    """Transactions as Arrow: CSV and Parquet in bulk; XLSX (at most a sheet) as text cells.
+
+    For XLSX also return the sheet row of each record (blank rows are skipped), so that
+    findings can name sheet rows rather than record positions.
+    """
+    if path.suffix.lower() != ".xlsx":
+        return read_transactions(path, findings), None
+    try:
+        raw = read_table_file(path, findings)
+    except ReadError as exc:
+        findings.append(exc.finding)
+        return None, None
+    named = [(i, name) for i, name in enumerate(raw.header) if str(name).strip()]
+    arrays = [pa.array([cells[i] for _, cells in raw.rows], type=pa.string()) for i, _ in named]
+    return pa.Table.from_arrays(arrays, names=[name for _, name in named]), [line for line, _ in raw.rows]
+
+
+def _sheet_line(finding: Finding, sheet_lines: list[int]) -> Finding:
+    """A finding on record ``n`` (line ``n + 1``) moved to the sheet row that record came from."""
+
+    def row(line: int) -> int:
+        return sheet_lines[line - 2] if 2 <= line < len(sheet_lines) + 2 else line
+
+    rule = re.sub(r"(?<=line )(\d+)", lambda m: str(row(int(m[1]))), finding.rule)
+    return replace(finding, line=row(finding.line) if finding.line else finding.line, rule=rule)
 
 
 def load_pack(directory: str | Path) -> Pack:

@@ -13,14 +13,17 @@ import re
 
 from .contract import ID_PATTERN
 
+# Digits are ASCII ``[0-9]`` only (``\d`` would also match, say, Arabic-Indic digits).
 _ID = re.compile(ID_PATTERN)
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_PLAIN_NUMBER = r"(?:\d+(?:\.\d+)?|\.\d+)"
-_GROUPED_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?)"
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_UK_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_PLAIN_NUMBER = r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+_GROUPED_NUMBER = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?)"
 _MONEY = re.compile(rf"^(-?)\s*(£?)\s*(-?)\s*({_GROUPED_NUMBER}|{_PLAIN_NUMBER})$")
-_NUMBER = re.compile(rf"^([+-]?)({_GROUPED_NUMBER}|{_PLAIN_NUMBER})(?:[eE][+-]?\d+)?$")
-_INT = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?$")
+_NUMBER = re.compile(rf"^([+-]?)({_GROUPED_NUMBER}|{_PLAIN_NUMBER})(?:[eE][+-]?[0-9]+)?$")
+_INT = re.compile(r"^([+-]?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0+)?$")
+# Whole numbers are stored as 64-bit integers.
+_INT_LIMIT = 2**63 - 1
 _TRUE = {"yes", "true", "y", "1"}
 _FALSE = {"no", "false", "n", "0"}
 
@@ -63,6 +66,8 @@ def parse_money(text: str) -> float:
     if not match or (match[1] and match[3]):
         raise ValueError("not an amount in £ million: use a number such as 9.8, 1,234.5 or £9.8")
     number = float(match[4].replace(",", ""))
+    if math.isinf(number):
+        raise ValueError("not an amount in £ million: the number is too large")
     return -number if (match[1] or match[3]) else number
 
 
@@ -83,6 +88,8 @@ def parse_int(text: str) -> int:
     if not match:
         raise ValueError("not a whole number")
     number = int(match[2].replace(",", ""))
+    if number > _INT_LIMIT:
+        raise ValueError("not a whole number: too large")
     return -number if match[1] == "-" else number
 
 

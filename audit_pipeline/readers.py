@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,7 +106,10 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        if value.is_integer():
+            return str(int(value))
+        # Positional, never an exponent (1e-05 is not money), and the shortest text that reads back exactly.
+        return format(Decimal(repr(value)), "f")
     return _blank_to_none(str(value))
 
 

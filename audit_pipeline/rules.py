@@ -20,6 +20,8 @@ def _fmt(value: object) -> str:
         return value.date().isoformat()
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
         return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 50, as a person writes it, not 50.0
     return str(value)
 
 

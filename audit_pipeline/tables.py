@@ -49,7 +49,8 @@ def _typed_frame(spec: Table, values: dict[str, list], lines: list[int], extra: 
     data = {c.name: _typed_series(c, values[c.name]) for c in spec.columns}
     data["_line"] = pd.Series(lines, dtype="int64")
     for name, cells in (extra or {}).items():
-        data[name] = pd.Series(cells, dtype=object)
+        if name not in data:  # an unknown column never replaces a typed one, nor ``_line``
+            data[name] = pd.Series(cells, dtype=object)
     return pd.DataFrame(data)
 
 
@@ -59,7 +60,10 @@ def header_map(raw: RawTable, spec: Table, findings: list[Finding]) -> dict[str,
     known = {c.name for c in spec.columns}
     for index, name in enumerate(raw.header):
         folded = str(name).strip().lower()
-        if folded in positions:
+        if folded in positions and folded not in known:
+            # An unknown column is ignored anyway; a second one of the same name is ignored too.
+            findings.append(Finding(WARNING, raw.file, "unknown column appears twice: ignored", line=1, column=folded))
+        elif folded in positions:
             findings.append(Finding(ERROR, raw.file, "the same column appears twice in the header", line=1, column=folded))
         elif folded in known:
             positions[folded] = index

@@ -121,7 +121,7 @@ def validate_transactions(
         _check_keys_and_refs(con, file, centre_ids, body_ids, findings)
         return con.execute(
             "SELECT transaction_id, centre_id, body_id, service, received_date, completed_date, sla_days FROM t ORDER BY _line"
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     finally:
         con.close()
 

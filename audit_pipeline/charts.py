@@ -1,0 +1,122 @@
+"""Charts for the report: each returns ``(figure, alt text)``, the alt text built from the data.
+
+Colour-blind-safe palette (seaborn ``colorblind``); every series also differs
+by marker, line style or hatch, so no fact is carried by colour alone.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from . import fmt  # noqa: E402
+
+PALETTE = sns.color_palette("colorblind")
+STYLES = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-.")]
+HATCHES = ["", "//", "..", "xx", "\\\\"]
+
+
+def _axes(title: str, ylabel: str):
+    sns.set_theme(style="whitegrid", palette=PALETTE, font="DejaVu Sans")
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.set_ylabel(ylabel)
+    return fig, ax
+
+
+def _lines(ax, x: list[str], series: dict[str, list[float]]) -> None:
+    for index, (name, values) in enumerate(series.items()):
+        marker, style = STYLES[index % len(STYLES)]
+        ax.plot(x, values, marker=marker, linestyle=style, color=PALETTE[index], label=name)
+    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    ax.legend(frameon=False, fontsize=8)
+
+
+def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None) -> tuple:
+    """Running totals of actual costs by type, against the implementation cost estimate range."""
+    fig, ax = _axes("Implementation costs to date (actual)", "£ million")
+    x = list(series["label"])
+    _lines(ax, x, {
+        "Central programme": list(series["central_programme_cumulative"]),
+        "Departmental (collated only)": list(series["departmental_implementation_cumulative"]),
+    })
+    alt = (
+        f"Line chart of actual implementation costs to date from {x[0]} to {x[-1]}. "
+        f"Central programme costs reach {fmt.money(series['central_programme_cumulative'].iloc[-1])}; "
+        f"departmental costs collated reach {fmt.money(series['departmental_implementation_cumulative'].iloc[-1])}."
+    ) if x else "No cost data for this period."
+    if estimate is not None:
+        ax.axhspan(estimate["low_gbp_m"], estimate["high_gbp_m"], color=PALETTE[7], alpha=0.15, hatch="//", label="Estimate range")
+        ax.legend(frameon=False, fontsize=8)
+        alt += f" The implementation cost estimate is {fmt.money_range(estimate['low_gbp_m'], estimate['high_gbp_m'])}, shown as a shaded band."
+    return fig, alt
+
+
+def savings_by_attribution(series: pd.DataFrame) -> tuple:
+    """Actual savings per period, one bar per attribution (never stacked into one total)."""
+    fig, ax = _axes("Savings per period by attribution (actual)", "£ million")
+    names = {"shared_services": "Shared services (programme)", "reduced_activity": "Reduced activity", "unattributed": "Unattributed"}
+    long = series.melt(id_vars=["label"], value_vars=list(names), var_name="attribution", value_name="amount")
+    long["attribution"] = long["attribution"].map(names)
+    sns.barplot(data=long, x="label", y="amount", hue="attribution", ax=ax, palette=PALETTE[:3])
+    for bars, hatch in zip(ax.containers, HATCHES, strict=False):
+        for bar in bars:
+            bar.set_hatch(hatch)
+    ax.set_xlabel("")
+    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    ax.legend(frameon=False, fontsize=8)
+    totals = {names[k]: series[k].sum() for k in names}
+    alt = "Bar chart of actual savings per period by attribution. Totals to date: " + "; ".join(
+        f"{k} {fmt.money(v)}" for k, v in totals.items()
+    ) + "."
+    return fig, alt
+
+
+def onboarding_progress(series: pd.DataFrame) -> tuple:
+    """Cumulative bodies planned to be onboarded against those actually onboarded."""
+    fig, ax = _axes("Bodies onboarded against plan (cumulative)", "Bodies")
+    x = list(series["label"])
+    _lines(ax, x, {"Planned": list(series["planned"]), "Actual": list(series["onboarded"])})
+    last = series.iloc[-1] if not series.empty else None
+    alt = (
+        f"Line chart of bodies onboarded against plan from {x[0]} to {x[-1]}. By {x[-1]}, "
+        f"{int(last['planned'])} bodies were planned to be onboarded and {int(last['onboarded'])} had been."
+    ) if last is not None else "No onboarding data."
+    return fig, alt
+
+
+def service_within_sla(series: pd.DataFrame) -> tuple:
+    """Share of transactions completed within SLA per period and centre (from transaction data)."""
+    fig, ax = _axes("Transactions completed within SLA (derived from transaction data)", "Share within SLA")
+    centres = sorted(series["centre_id"].unique())
+    labels = list(dict.fromkeys(series["label"]))
+    lines = {c: [series[(series["centre_id"] == c) & (series["label"] == lab)]["within_sla_share"].sum() or None for lab in labels] for c in centres}
+    _lines(ax, labels, lines)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    latest = series[series["label"] == labels[-1]] if labels else series
+    alt = "Line chart of the share of transactions completed within their service level agreement, by centre. " + "; ".join(
+        f"{r['centre_id']}: {fmt.share(r['within_sla_share'])} in {r['label']}" for _, r in latest.iterrows()
+    ) + "."
+    return fig, alt
+
+
+def recommendation_status(series: pd.DataFrame) -> tuple:
+    """Recommendations by assessed status at each period end, stacked, each status hatched differently."""
+    fig, ax = _axes("Recommendations by assessed status", "Recommendations")
+    statuses = ["implemented", "in_progress", "not_started", "not_implemented", "superseded"]
+    bottom = pd.Series(0, index=series.index, dtype=float)
+    for index, status in enumerate(statuses):
+        ax.bar(series["label"], series[status], bottom=bottom, color=PALETTE[index], hatch=HATCHES[index], label=fmt.words(status), edgecolor="white")
+        bottom += series[status]
+    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    ax.legend(frameon=False, fontsize=8, ncols=3)
+    last = series.iloc[-1] if not series.empty else None
+    alt = ("Stacked bar chart of recommendations by status at each period end. At " + str(last["label"]) + ": " + "; ".join(
+        f"{fmt.words(s)} {int(last[s])}" for s in statuses
+    ) + ".") if last is not None else "No recommendations."
+    return fig, alt

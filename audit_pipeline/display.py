@@ -1,0 +1,122 @@
+"""Accessible HTML pieces for notebook outputs: captioned tables, figures with text alternatives.
+
+Everything from a data pack is escaped here: free text is data, never markup.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Callable, Iterable
+
+import pandas as pd
+from IPython.display import HTML
+
+from . import fmt
+
+Formatter = Callable[[object], str]
+
+
+def _cell(value: object, formatter: Formatter | None) -> str:
+    if formatter is not None:
+        return formatter(value)
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return fmt.date(value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int | float):
+        return fmt.number(value)
+    return str(value)
+
+
+def table_html(
+    frame: pd.DataFrame,
+    caption: str,
+    columns: dict[str, str],
+    formats: dict[str, Formatter] | None = None,
+    numeric: Iterable[str] = (),
+    row_header: bool = True,
+) -> str:
+    """An HTML table with a caption, ``th`` header cells (``scope``) and escaped cells.
+
+    ``columns`` maps frame columns to headers, in display order. The first
+    column is a row header when ``row_header``. ``numeric`` columns are right-aligned.
+    """
+    formats, numeric = formats or {}, set(numeric)
+    num = ' class="num"'
+    head = "".join(f'<th scope="col"{num if name in numeric else ""}>{html.escape(label)}</th>' for name, label in columns.items())
+    body = []
+    for _, row in frame.iterrows():
+        cells = []
+        for index, name in enumerate(columns):
+            text = html.escape(_cell(row[name], formats.get(name)))
+            css = ' class="num"' if name in numeric else ""
+            if index == 0 and row_header:
+                cells.append(f'<th scope="row"{css}>{text}</th>')
+            else:
+                cells.append(f"<td{css}>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{len(columns)}">None.</td></tr>')
+    return (
+        f'<table class="report-table"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def table(frame: pd.DataFrame, caption: str, columns: dict[str, str], **kwargs) -> HTML:
+    """``table_html`` as a notebook output."""
+    return HTML(table_html(frame, caption, columns, **kwargs))
+
+
+def png_bytes(figure) -> bytes:
+    """A figure as PNG bytes, with no software or time metadata (so reruns are byte-identical)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def figure_html(figure, alt: str, caption: str) -> str:
+    """A ``figure`` element: the chart inline as PNG with its text alternative, and a caption."""
+    data = base64.b64encode(png_bytes(figure)).decode("ascii")
+    return (
+        f'<figure class="chart"><img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def figure(chart: tuple, caption: str) -> HTML:
+    """Show a chart made by ``charts`` (a ``(figure, alt text)`` pair) with its caption."""
+    fig, alt = chart
+    return HTML(figure_html(fig, alt, caption))
+
+
+def paragraphs(sentences: Iterable[str], css: str = "") -> HTML:
+    """Plain sentences as paragraphs (escaped)."""
+    klass = f' class="{css}"' if css else ""
+    return HTML("".join(f"<p{klass}>{html.escape(s)}</p>" for s in sentences))
+
+
+def bullets(items: Iterable[str], empty: str = "None.") -> HTML:
+    """An escaped bulleted list, or a sentence when there is nothing to list."""
+    items = list(items)
+    if not items:
+        return HTML(f"<p>{html.escape(empty)}</p>")
+    return HTML("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+
+
+def headline_html(items: list[tuple[str, str, str]]) -> str:
+    """Headline figures as a definition list: (what, figure, comparison point)."""
+    parts = []
+    for label, value, comparison in items:
+        parts.append(
+            f'<div class="headline"><dt>{html.escape(label)}</dt><dd class="figure">{html.escape(value)}</dd>'
+            f'<dd class="comparison">{html.escape(comparison)}</dd></div>'
+        )
+    return '<dl class="headlines">' + "".join(parts) + "</dl>"

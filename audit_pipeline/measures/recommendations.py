@@ -1,0 +1,93 @@
+"""Recommendation tracking: status at a period, overdue, revisions, and change since last period.
+
+The auditor's assessed ``status`` is kept apart from the body's ``reported_status``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..contract import REC_STATUSES
+from .periods import Period
+
+OPEN = ("not_started", "in_progress")
+
+
+def _rows_up_to(status: pd.DataFrame, periods: pd.DataFrame, period: Period) -> pd.DataFrame:
+    starts = periods.set_index("period_id")["start_date"]
+    rows = status.assign(_start=status["period_id"].map(starts))
+    return rows[rows["_start"] <= period.start].sort_values(["_start", "_line"], kind="stable")
+
+
+def _lookup(ids: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` (indexed by rec_id) aligned to ``ids``, keeping its dtype even when empty."""
+    return pd.Series(values.reindex(ids.to_numpy()).to_numpy(), index=ids.index, dtype=values.dtype)
+
+
+def tracker(recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """One row per recommendation: its status at P and everything the report says about it."""
+    rows = _rows_up_to(status, periods, period)
+    latest = rows.groupby("rec_id", sort=False).tail(1).set_index("rec_id")
+    revised = rows.dropna(subset=["current_target_date"]).groupby("rec_id", sort=False).tail(1).set_index("rec_id")
+    table = recommendations[["rec_id", "source_report", "source_date", "text", "owner", "response", "target_date"]].copy()
+    table = table.rename(columns={"target_date": "original_target_date"})
+    ids = table["rec_id"]
+    table["status"] = _lookup(ids, latest["status"]).fillna("not_started")
+    table["reported_status"] = _lookup(ids, latest["reported_status"])
+    table["assessed_period_id"] = _lookup(ids, latest["period_id"])
+    table["evidence"] = _lookup(ids, latest["evidence"])
+    table["current_target_date"] = _lookup(ids, revised["current_target_date"])
+    table["revision_reason"] = _lookup(ids, revised["revision_reason"])
+    table["target_in_force"] = table["current_target_date"].fillna(table["original_target_date"])
+    table["overdue"] = table["status"].isin(OPEN) & (table["target_in_force"] < period.end)
+    table["reported_not_confirmed"] = (table["reported_status"] == "implemented") & (table["status"] != "implemented")
+    table["not_reassessed"] = table["assessed_period_id"].notna() & (table["assessed_period_id"] != period.period_id)
+    table["made_after_period"] = table["source_date"] > period.end
+    return table.reset_index(drop=True)
+
+
+def recommendation_figures(track: pd.DataFrame) -> dict:
+    """``recommendations`` of metrics.json from a ``tracker`` table."""
+    counts = {s: int((track["status"] == s).sum()) for s in REC_STATUSES}
+    denominator = len(track) - counts["superseded"]
+    by_source = {
+        str(source): {"total": int(len(group)), "implemented": int((group["status"] == "implemented").sum())}
+        for source, group in track.groupby("source_report", sort=True)
+    }
+    return {
+        "total": int(len(track)),
+        **counts,
+        "implementation_rate": round(counts["implemented"] / denominator, 4) if denominator else None,
+        "overdue": int(track["overdue"].sum()),
+        "reported_not_confirmed": int(track["reported_not_confirmed"].sum()),
+        "not_reassessed": int(track["not_reassessed"].sum()),
+        "by_source": by_source,
+    }
+
+
+def revisions(recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Every revision of a target date up to P: original, revised date, reason, and when."""
+    rows = _rows_up_to(status, periods, period).dropna(subset=["current_target_date"])
+    original = recommendations.set_index("rec_id")["target_date"]
+    rows = rows.assign(original_target_date=rows["rec_id"].map(original))
+    rows = rows[rows["original_target_date"].isna() | (rows["current_target_date"] != rows["original_target_date"])]
+    rows = rows.drop_duplicates(["rec_id", "current_target_date"], keep="first")
+    return rows[["rec_id", "period_id", "original_target_date", "current_target_date", "revision_reason"]].reset_index(drop=True)
+
+
+def changes_since(track_now: pd.DataFrame, track_before: pd.DataFrame | None) -> pd.DataFrame:
+    """Recommendations whose assessed status differs from the previous period's."""
+    if track_before is None:
+        return track_now.iloc[0:0][["rec_id", "status"]].assign(previous_status=pd.Series(dtype=object))
+    before = track_before.set_index("rec_id")["status"]
+    table = track_now[["rec_id", "source_report", "status"]].assign(previous_status=track_now["rec_id"].map(before))
+    return table[table["status"] != table["previous_status"]].reset_index(drop=True)
+
+
+def status_series(recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.DataFrame, upto: list[Period]) -> pd.DataFrame:
+    """Counts by assessed status at each period's end, for a chart of progress over time."""
+    rows = []
+    for p in upto:
+        track = tracker(recommendations, status, periods, p)
+        rows.append({"period_id": p.period_id, "label": p.label, **{s: int((track["status"] == s).sum()) for s in REC_STATUSES}})
+    return pd.DataFrame(rows)

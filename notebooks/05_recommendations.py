@@ -1,0 +1,68 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# ## Recommendations
+#
+# How far past recommendations have been implemented. The auditor's assessed
+# status is kept apart from the status the responsible body reported.
+
+# %% tags=["parameters"]
+from typing import Optional
+
+data_dir: Optional[str] = None  # the data pack folder; None means the bundled sample pack, data/ngss
+period_id: Optional[str] = None  # the period to report, e.g. "2013-14-Q4"; None means the pack's latest
+
+# %%
+from audit_pipeline import sections as S
+from audit_pipeline.context import load_context
+
+ctx = load_context(data_dir, period_id)
+
+# %%
+S.source_table(ctx)
+
+# %%
+S.recommendation_chart(ctx)
+
+# %% [markdown]
+# ### Tracker
+
+# %%
+S.tracker_table(ctx)
+
+# %% [markdown]
+# ### Overdue recommendations
+
+# %%
+S.overdue_list(ctx)
+
+# %% [markdown]
+# ### Reported implemented, not confirmed
+
+# %%
+S.not_confirmed_list(ctx)
+
+# %% [markdown]
+# ### Revised target dates
+
+# %%
+S.revisions_table(ctx)
+
+# %% [markdown]
+# ### Changes since the previous period
+
+# %%
+S.changes_table(ctx)

@@ -1,0 +1,50 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# ## Data quality and provenance
+#
+# Every warning raised when the data pack was validated, every return not
+# collated, and the inputs and code behind this report.
+
+# %% tags=["parameters"]
+from typing import Optional
+
+data_dir: Optional[str] = None  # the data pack folder; None means the bundled sample pack, data/ngss
+period_id: Optional[str] = None  # the period to report, e.g. "2013-14-Q4"; None means the pack's latest
+
+# %%
+from audit_pipeline import sections as S
+from audit_pipeline.context import load_context
+
+ctx = load_context(data_dir, period_id)
+
+# %% [markdown]
+# ### Warnings
+
+# %%
+S.warnings_table(ctx)
+
+# %% [markdown]
+# ### Returns not collated
+
+# %%
+S.not_collated_table(ctx)
+
+# %% [markdown]
+# ### Provenance
+
+# %%
+S.provenance_table(ctx)

@@ -1,0 +1,671 @@
+"""Every rule of the data contract, broken once: the validator names the file, line, column and value.
+
+Each test changes one thing in the default valid pack (see ``packbuilder.py``) and
+asserts the single error that results, exactly where it is.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import assert_finding, errors_of, only_error
+from packbuilder import COLUMNS, PROGRAMME_YAML, REQUIRED_TABLES, default_tables, line, write_pack, write_table
+
+from audit_pipeline import parsers
+from audit_pipeline.contract import TABLES
+from audit_pipeline.datapack import validate_pack
+from audit_pipeline.errors import ERROR, WARNING
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", REQUIRED_TABLES)
+def test_missing_required_file(invalid, table):
+    finding = invalid(drop_files={table})
+    assert_finding(finding, file=f"{table}.csv", line=None, column=None, rule="required file is missing")
+
+
+def test_missing_programme_yaml(invalid):
+    finding = invalid(drop_files={"programme"})
+    assert_finding(finding, file="programme.yaml", line=None, column=None, rule="required file is missing")
+
+
+def test_kpi_values_without_kpis(invalid):
+    finding = invalid(drop_files={"kpis"})
+    assert_finding(finding, file="kpi_values.csv", line=None, column=None, rule="needs kpis")
+
+
+@pytest.mark.parametrize(("table", "other"), [("costs", "xlsx"), ("kpis", "xlsx"), ("transactions", "parquet")])
+def test_exactly_one_file_per_table(pack_dir, table, other):
+    tables = default_tables()
+    write_pack(pack_dir, tables)
+    write_table(pack_dir, table, tables[table], fmt=other)
+    pack, findings = validate_pack(pack_dir)
+    assert pack is None
+    finding = only_error(findings)
+    assert_finding(finding, file=f"{table}.csv", line=None, column=None, rule="exactly one file per table")
+    assert f"{table}.{other}" in finding.rule
+
+
+def test_both_csv_and_xlsx_for_a_table_with_different_case(pack_dir):
+    write_pack(pack_dir)
+    write_table(pack_dir, "costs", default_tables()["costs"], fmt="xlsx").rename(pack_dir / "Costs.XLSX")
+    pack, findings = validate_pack(pack_dir)
+    assert "exactly one file per table" in only_error(findings).rule
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [(name, c.name) for name, spec in TABLES.items() for c in spec.columns if c.present],
+)
+def test_missing_required_column(invalid, table, column):
+    finding = invalid(drop_columns={table: [column]})
+    assert_finding(finding, file=f"{table}.csv", line=1, column=column, rule="required column is missing")
+
+
+def test_missing_required_column_in_xlsx(invalid):
+    finding = invalid(drop_columns={"costs": ["status"]}, formats={"costs": "xlsx"})
+    assert_finding(finding, file="costs.xlsx", line=1, column="status", rule="required column is missing")
+
+
+def test_same_column_twice(pack_dir):
+    write_pack(pack_dir, extra_columns={"costs": {" Amount_GBP_m": ["1", "2", "3"]}})
+    pack, findings = validate_pack(pack_dir)
+    assert_finding(only_error(findings), file="costs.csv", line=1, column="amount_gbp_m", rule="twice")
+
+
+@pytest.mark.parametrize("table", ["costs", "transactions"])
+def test_undecodable_bytes_name_the_file_and_line(pack_dir, table):
+    write_pack(pack_dir)
+    path = pack_dir / f"{table}.csv"
+    lines = path.read_bytes().split(b"\r\n")
+    lines[2] = lines[2].replace(b"B", b"B\x81", 1)  # 0x81 is neither UTF-8 nor Windows-1252
+    path.write_bytes(b"\r\n".join(lines))
+    pack, findings = validate_pack(pack_dir)
+    assert pack is None
+    assert_finding(only_error(findings), file=f"{table}.csv", line=3, column=None, rule="cannot be decoded")
+
+
+def test_undecodable_programme_yaml(invalid, pack_dir):
+    finding = invalid(programme=None, extra_files={"programme.yaml": b"programme_id: ngss\nname: \x81\xff\n"})
+    assert_finding(finding, file="programme.yaml", line=None, column=None, rule="UTF-8")
+
+
+@pytest.mark.parametrize("table", ["kpis", "costs", "transactions"])
+def test_empty_file_is_an_error(pack_dir, table):
+    write_pack(pack_dir)
+    (pack_dir / f"{table}.csv").write_bytes(b"")
+    pack, findings = validate_pack(pack_dir)
+    assert pack is None
+    finding = only_error(findings)
+    assert (finding.file, finding.column) == (f"{table}.csv", None)
+    assert "empty" in finding.rule.lower()
+
+
+def test_damaged_xlsx(pack_dir):
+    write_pack(pack_dir, drop_files={"costs"}, extra_files={"costs.xlsx": b"PK\x03\x04 not really a workbook"})
+    pack, findings = validate_pack(pack_dir)
+    assert_finding(only_error(findings), file="costs.xlsx", line=None, column=None, rule="cannot be opened")
+
+
+def test_xlsx_header_not_in_row_1(pack_dir):
+    from openpyxl import Workbook
+
+    write_pack(pack_dir, drop_files={"costs"})
+    book = Workbook()
+    book.active.append([])
+    book.active.append(COLUMNS["costs"])
+    book.save(pack_dir / "costs.xlsx")
+    pack, findings = validate_pack(pack_dir)
+    assert_finding(only_error(findings), file="costs.xlsx", line=1, column=None, rule="header must be in row 1")
+
+
+# --- CSV records and line numbers ----------------------------------------------------------------
+
+
+def test_row_with_too_many_cells(pack_dir):
+    write_pack(pack_dir)
+    path = pack_dir / "costs.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("not_collated,", "not_collated,,extra", 1), encoding="utf-8")
+    pack, findings = validate_pack(pack_dir)
+    finding = only_error(findings)
+    assert_finding(finding, file="costs.csv", line=3, column=None, rule="has 7 cells where the header has 6")
+
+
+def test_row_with_too_few_cells(pack_dir):
+    write_pack(pack_dir)
+    path = pack_dir / "periods.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",2013-09-30", "", 1), encoding="utf-8")
+    pack, findings = validate_pack(pack_dir)
+    errors = errors_of(findings)
+    assert [(f.file, f.line, f.column) for f in errors] == [("periods.csv", 3, None), ("periods.csv", 3, "end_date")]
+    assert "has 3 cells where the header has 4" in errors[0].rule
+
+
+def test_multiline_cell_shifts_the_lines_after_it(invalid):
+    finding = invalid(cells={
+        ("recommendations", 0, "text"): "Line one,\nline two\nand three.",
+        ("recommendations", 1, "response"): "maybe",
+    })
+    assert_finding(finding, file="recommendations.csv", line=5, column="response", value="maybe", rule="not one of")
+
+
+def test_blank_lines_count(pack_dir):
+    write_pack(pack_dir, cells={("costs", 2, "cost_type"): "capital"})
+    path = pack_dir / "costs.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("\r\n", "\r\n\r\n", 1), encoding="utf-8")
+    pack, findings = validate_pack(pack_dir)
+    assert_finding(only_error(findings), file="costs.csv", line=5, column="cost_type", value="capital")
+
+
+def test_xlsx_line_is_the_sheet_row(pack_dir):
+    tables = default_tables()
+    tables["costs"][2]["amount_gbp_m"] = "9.8m"
+    tables["costs"].insert(1, {})  # a blank sheet row 3
+    write_pack(pack_dir, tables, formats={"costs": "xlsx"})
+    pack, findings = validate_pack(pack_dir)
+    assert_finding(only_error(findings), file="costs.xlsx", line=5, column="amount_gbp_m", value="9.8m")
+
+
+def test_xlsx_transactions_line_is_the_sheet_row(pack_dir):
+    tables = default_tables()
+    tables["transactions"][2]["sla_days"] = 0
+    tables["transactions"][1]["transaction_id"] = "T1"
+    tables["transactions"].insert(1, {})  # a blank sheet row 3
+    write_pack(pack_dir, tables, formats={"transactions": "xlsx"})
+    pack, findings = validate_pack(pack_dir)
+    errors = errors_of(findings)
+    assert [(f.file, f.line, f.column) for f in errors] == [
+        ("transactions.xlsx", 4, "transaction_id"),
+        ("transactions.xlsx", 5, "sla_days"),
+    ]
+    assert "already used on line 2" in errors[0].rule
+
+
+def test_extra_column_named_line_does_not_move_findings(invalid):
+    finding = invalid(cells={("costs", 1, "cost_type"): "capital"}, extra_columns={"costs": {"_line": ["9", "9", "9"]}})
+    assert_finding(finding, file="costs.csv", line=3, column="cost_type", value="capital")
+
+
+# --- cells ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["E/2", ".E2", "../E2", "x" * 65, "E 2", "-E2"])
+def test_bad_identifier(invalid, value):
+    finding = invalid(cells={("estimates", 1, "estimate_id"): value})
+    assert_finding(finding, file="estimates.csv", line=3, column="estimate_id", value=value, rule="not a valid identifier")
+
+
+def test_bad_identifier_in_a_reference_is_one_error(invalid):
+    finding = invalid(cells={("costs", 2, "body_id"): "../B3"})
+    assert_finding(finding, file="costs.csv", line=4, column="body_id", value="../B3", rule="not a valid identifier")
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("01/13/2014", "month-first"),
+        ("31/02/2014", "not a real calendar date"),
+        ("2014-02-29", "not a real calendar date"),
+        ("2014/01/13", "not a date"),
+        ("13 Jan 2014", "not a date"),
+        ("TBC", "not a date"),
+    ],
+)
+def test_bad_date(invalid, value, rule):
+    finding = invalid(cells={("recommendations", 1, "source_date"): value})
+    assert_finding(finding, file="recommendations.csv", line=3, column="source_date", value=value, rule=rule)
+
+
+def test_bad_optional_date(invalid):
+    finding = invalid(cells={("bodies", 1, "planned_onboard_date"): "soon"})
+    assert_finding(finding, file="bodies.csv", line=3, column="planned_onboard_date", value="soon", rule="not a date")
+
+
+def test_bad_date_in_xlsx_text_cell(invalid):
+    finding = invalid(cells={("periods", 1, "start_date"): "01/13/2013"}, formats={"periods": "xlsx"})
+    assert_finding(finding, file="periods.xlsx", line=3, column="start_date", value="01/13/2013", rule="month-first")
+
+
+@pytest.mark.parametrize("value", ["9.8m", "n/a", "TBC", "£9.8m", "1,23", "$9.8"])
+def test_bad_money(invalid, value):
+    finding = invalid(cells={("costs", 0, "amount_gbp_m"): value})
+    assert_finding(finding, file="costs.csv", line=2, column="amount_gbp_m", value=value, rule="not an amount in £ million")
+
+
+@pytest.mark.parametrize("table", ["costs", "savings"])
+def test_money_empty_only_when_not_collated(invalid, table):
+    finding = invalid(cells={(table, 0, "amount_gbp_m"): ""})
+    assert_finding(finding, file=f"{table}.csv", line=2, column="amount_gbp_m", value="", rule="only when status is not_collated")
+
+
+def test_money_empty_where_always_required(invalid):
+    finding = invalid(cells={("estimates", 2, "low_gbp_m"): "  "})
+    assert_finding(finding, file="estimates.csv", line=4, column="low_gbp_m", value="", rule="must not be empty")
+
+
+def test_amount_given_with_not_collated_is_a_warning(check):
+    pack, findings = check(cells={("costs", 1, "amount_gbp_m"): "3"})
+    assert pack is not None
+    assert_finding(findings[0], file="costs.csv", line=3, column="amount_gbp_m", value="3", severity=WARNING, rule="ignored")
+
+
+@pytest.mark.parametrize("value", ["-1", "-£0.5", "£-0.5"])
+def test_negative_cost(invalid, value):
+    finding = invalid(cells={("costs", 0, "amount_gbp_m"): value})
+    assert_finding(finding, file="costs.csv", line=2, column="amount_gbp_m", value=value, rule="at least 0")
+
+
+def test_negative_estimate(invalid):
+    finding = invalid(cells={("estimates", 0, "low_gbp_m"): "-5"})
+    assert_finding(finding, file="estimates.csv", line=2, column="low_gbp_m", value="-5", rule="at least 0")
+
+
+def test_negative_savings_are_allowed(valid):
+    pack, _ = valid(cells={("savings", 0, "amount_gbp_m"): "-£1,234.5"})
+    assert pack["savings"]["amount_gbp_m"].iloc[0] == -1234.5
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "rule"),
+    [
+        ("customers", "many", "not a whole number"),
+        ("customers", "1.5", "not a whole number"),
+        ("customers", "-5", "at least 0"),
+        ("customers", "99999999999999999999", "too large"),
+        ("variations", "-1", "at least 0"),
+        ("open_change_requests", "-2", "at least 0"),
+        ("open_change_requests", "two", "not a whole number"),
+    ],
+)
+def test_bad_whole_numbers(invalid, column, value, rule):
+    finding = invalid(cells={("bodies", 2, column): value})
+    assert_finding(finding, file="bodies.csv", line=4, column=column, value=value, rule=rule)
+
+
+def test_variations_must_be_zero_when_adopted(invalid):
+    finding = invalid(cells={("bodies", 0, "variations"): "2"})
+    assert_finding(finding, file="bodies.csv", line=2, column="variations", value="2", rule="must be 0 when som_status is adopted")
+
+
+def test_variations_zero_check_reads_folded_status(invalid):
+    finding = invalid(cells={("bodies", 2, "som_status"): " Adopted "})
+    assert_finding(finding, file="bodies.csv", line=4, column="variations", value="3", rule="must be 0")
+
+
+@pytest.mark.parametrize(
+    ("table", "index", "column", "value"),
+    [
+        ("costs", 0, "cost_type", "capital"),
+        ("costs", 0, "status", "estimated"),
+        ("savings", 1, "attribution", "programme"),
+        ("savings", 0, "evidence_level", "good"),
+        ("estimates", 0, "measure", "savings"),
+        ("bodies", 1, "som_status", "adopted?"),
+        ("recommendations", 0, "response", "agreed"),
+        ("recommendation_status", 0, "status", "done"),
+        ("recommendation_status", 0, "reported_status", "complete"),
+        ("delivery_confidence", 0, "rating", "purple"),
+        ("kpis", 0, "unit", "pounds"),
+        ("kpis", 1, "direction", "up"),
+        ("centres", 0, "services", "finance;payroll"),
+        ("centres", 1, "services", "finance, hr"),
+    ],
+)
+def test_bad_enum(invalid, table, index, column, value):
+    finding = invalid(cells={(table, index, column): value})
+    assert_finding(finding, file=f"{table}.csv", line=line(table, index), column=column, value=value, rule="not ")
+
+
+@pytest.mark.parametrize(("column", "value"), [("value", "92%"), ("value", ""), ("reported_on", "15/07")])
+def test_bad_kpi_value(invalid, column, value):
+    finding = invalid(cells={("kpi_values", 1, column): value})
+    assert_finding(finding, file="kpi_values.csv", line=3, column=column, value=value)
+
+
+def test_bad_benchmark(invalid):
+    finding = invalid(cells={("kpis", 0, "benchmark"): "95%"})
+    assert_finding(finding, file="kpis.csv", line=2, column="benchmark", value="95%", rule="not a number")
+
+
+@pytest.mark.parametrize(
+    ("table", "index", "column"),
+    [("periods", 0, "label"), ("centres", 1, "provider"), ("recommendations", 1, "text"), ("costs", 2, "status")],
+)
+def test_required_cell_empty(invalid, table, index, column):
+    finding = invalid(cells={(table, index, column): ""})
+    assert_finding(finding, file=f"{table}.csv", line=line(table, index), column=column, value="", rule="must not be empty")
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+_DUPLICATES = {
+    "periods": {"period_id": "P2", "label": "2013-14 Q3", "start_date": "2013-10-01", "end_date": "2013-12-31"},
+    "estimates": {"estimate_id": "E1", "measure": "annual_savings", "scope": "x", "low_gbp_m": "1", "high_gbp_m": "2",
+                  "as_at": "2013-01-01"},
+    "centres": {"centre_id": "C1", "name": "Again", "provider": "X", "services": "hr"},
+    "bodies": {"body_id": "B1", "name": "Again", "som_status": "not_adopted", "variations": "0", "customers": "1"},
+    "recommendations": {"rec_id": "R1", "source_report": "X", "source_date": "2013-01-01", "text": "t", "owner": "o",
+                        "response": "accepted"},
+    "recommendation_status": {"rec_id": "R2", "period_id": "P1", "status": "in_progress"},
+    "delivery_confidence": {"period_id": "P1", "rating": "red"},
+    "kpis": {"kpi_id": "K1", "name": "Again", "unit": "count", "direction": "higher_is_better"},
+    "transactions": {"transaction_id": "T1", "centre_id": "C1", "body_id": "B1", "service": "hr",
+                     "received_date": "2013-05-01", "sla_days": "3"},
+}
+_FIRST_LINE = {"periods": 3, "estimates": 2, "centres": 2, "bodies": 2, "recommendations": 2,
+               "recommendation_status": 4, "delivery_confidence": 2, "kpis": 2, "transactions": 2}
+_KEY_VALUE = {"recommendation_status": "R2 + P1"}
+
+
+@pytest.mark.parametrize("table", list(_DUPLICATES))
+def test_duplicate_key_names_the_line_of_the_duplicate(invalid, table):
+    finding = invalid(add_rows={table: [_DUPLICATES[table]]})
+    key = TABLES[table].key
+    duplicate_line = len(default_tables()[table]) + 2
+    value = _KEY_VALUE.get(table, _DUPLICATES[table][key[0]])
+    assert_finding(finding, file=f"{table}.csv", line=duplicate_line, column=key[-1], value=value, rule="must be unique")
+    assert f"already used on line {_FIRST_LINE[table]}" in finding.rule
+
+
+def test_duplicate_key_matches_after_trimming(invalid):
+    finding = invalid(cells={("kpis", 1, "kpi_id"): " K1 "})
+    assert_finding(finding, file="kpis.csv", line=3, column="kpi_id", value="K1", rule="must be unique")
+
+
+def test_three_rows_with_one_key_give_two_findings(check):
+    row = _DUPLICATES["centres"]
+    pack, findings = check(add_rows={"centres": [row, dict(row)]})
+    assert [(f.file, f.line) for f in errors_of(findings)] == [("centres.csv", 4), ("centres.csv", 5)]
+
+
+def test_repeated_kpi_value_is_a_warning(check):
+    row = {"period_id": "P1", "centre_id": "C1", "kpi_id": "K1", "value": "93"}
+    pack, findings = check(add_rows={"kpi_values": [row]})
+    assert pack is not None
+    assert_finding(findings[0], file="kpi_values.csv", line=5, column="kpi_id", value="K1", severity=WARNING, rule="repeats")
+
+
+# --- references ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "index", "column", "target"),
+    [
+        ("bodies", 0, "centre_id", "centres.csv"),
+        ("costs", 1, "period_id", "periods.csv"),
+        ("costs", 2, "body_id", "bodies.csv"),
+        ("savings", 0, "period_id", "periods.csv"),
+        ("savings", 2, "body_id", "bodies.csv"),
+        ("recommendation_status", 2, "rec_id", "recommendations.csv"),
+        ("recommendation_status", 1, "period_id", "periods.csv"),
+        ("delivery_confidence", 1, "period_id", "periods.csv"),
+        ("kpi_values", 0, "period_id", "periods.csv"),
+        ("kpi_values", 1, "centre_id", "centres.csv"),
+        ("kpi_values", 2, "kpi_id", "kpis.csv"),
+        ("transactions", 1, "centre_id", "centres"),
+        ("transactions", 2, "body_id", "bodies"),
+    ],
+)
+def test_reference_to_a_missing_row(invalid, table, index, column, target):
+    finding = invalid(cells={(table, index, column): "X9"})
+    assert_finding(finding, file=f"{table}.csv", line=line(table, index), column=column, value="X9", rule="listed in")
+    assert target in finding.rule
+
+
+def test_reference_into_an_xlsx_table_names_that_file(invalid):
+    finding = invalid(cells={("costs", 0, "body_id"): "B9"}, formats={"bodies": "xlsx"})
+    assert_finding(finding, file="costs.csv", line=2, column="body_id", value="B9", rule="listed in bodies.xlsx")
+
+
+def test_references_are_case_sensitive(invalid):
+    finding = invalid(cells={("costs", 0, "period_id"): "p1"})
+    assert_finding(finding, file="costs.csv", line=2, column="period_id", value="p1", rule="listed in periods.csv")
+
+
+# --- rules across columns and rows ---------------------------------------------------------------
+
+
+def test_period_ends_before_it_starts(invalid):
+    finding = invalid(cells={("periods", 0, "end_date"): "31/03/2013"})
+    assert_finding(finding, file="periods.csv", line=2, column="end_date", value="2013-03-31", rule="on or after start_date")
+
+
+@pytest.mark.parametrize("start", ["2013-06-30", "2013-05-01", "2013-04-01"])
+def test_overlapping_periods(invalid, start):
+    finding = invalid(cells={("periods", 1, "start_date"): start})
+    assert_finding(finding, file="periods.csv", line=3, column="start_date", value=start, rule="must not overlap")
+    assert "P1 (line 2)" in finding.rule
+
+
+def test_overlap_found_when_rows_are_out_of_order(invalid):
+    tables = default_tables()
+    tables["periods"].reverse()
+    tables["periods"][0]["start_date"] = "2013-06-01"  # P2 now on line 2
+    finding = invalid(tables=tables)
+    assert_finding(finding, file="periods.csv", line=2, column="start_date", value="2013-06-01", rule="must not overlap")
+
+
+def test_a_period_inside_a_longer_one_overlaps(invalid):
+    row = {"period_id": "P3", "label": "x", "start_date": "2013-10-01", "end_date": "2014-03-31"}
+    inner = {"period_id": "P4", "label": "y", "start_date": "2013-11-01", "end_date": "2013-11-30"}
+    finding = invalid(add_rows={"periods": [row, inner]})
+    assert_finding(finding, file="periods.csv", line=5, column="start_date", value="2013-11-01", rule="must not overlap")
+
+
+def test_periods_header_only(check):
+    tables = default_tables()
+    for name in ("periods", "costs", "savings", "recommendation_status", "delivery_confidence", "kpi_values"):
+        tables[name] = []
+    pack, findings = check(tables=tables)
+    assert_finding(only_error(findings), file="periods.csv", line=None, column=None, rule="at least one period")
+
+
+def test_high_below_low(invalid):
+    finding = invalid(cells={("estimates", 2, "high_gbp_m"): "89.5"})
+    assert_finding(finding, file="estimates.csv", line=4, column="high_gbp_m", value="89.5", rule="at least low_gbp_m")
+
+
+@pytest.mark.parametrize(("index", "date"), [(0, "2014-09-30"), (2, "30/09/2014")])
+def test_revised_target_date_needs_a_reason(invalid, index, date):
+    # Row 0 revises R1 (original 2014-03-31); row 2 gives R2, which had no target date, one.
+    finding = invalid(cells={("recommendation_status", index, "current_target_date"): date})
+    assert_finding(finding, file="recommendation_status.csv", line=line("recommendation_status", index),
+                   column="revision_reason", value="", rule="required when current_target_date differs")
+
+
+# --- transactions --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "rule"),
+    [
+        ("sla_days", "0", "greater than 0"),
+        ("sla_days", "-3", "greater than 0"),
+        ("sla_days", "1.5", "whole number"),
+        ("sla_days", "five", "whole number"),
+        ("sla_days", "", "must not be empty"),
+        ("service", "payroll", "not one of"),
+        ("received_date", "31/02/2013", "not a date"),
+        ("received_date", "04/13/2013", "not a date"),
+        ("received_date", "", "must not be empty"),
+        ("completed_date", "2013-13-01", "not a date"),
+        ("completed_date", "20/13/2013", "not a date"),
+        ("centre_id", "C/1", "not a valid identifier"),
+        ("transaction_id", "", "must not be empty"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_bad_transaction_cell(invalid, column, value, rule, fmt):
+    finding = invalid(cells={("transactions", 1, column): value}, formats={"transactions": fmt})
+    assert_finding(finding, file=f"transactions.{fmt}", line=3, column=column, value=value, rule=rule)
+
+
+def test_transaction_completed_before_received(invalid):
+    finding = invalid(cells={("transactions", 0, "completed_date"): "01/04/2013"})
+    assert_finding(finding, file="transactions.csv", line=2, column="completed_date", value="01/04/2013",
+                   rule="on or after received_date")
+
+
+def test_transactions_with_a_multiline_cell_keep_line_numbers(pack_dir):
+    write_pack(pack_dir, extra_columns={"transactions": {"note": ["two\nlines", "", ""]}},
+               cells={("transactions", 2, "sla_days"): "0"})
+    pack, findings = validate_pack(pack_dir)
+    assert_finding(only_error(findings), file="transactions.csv", line=5, column="sla_days", value="0")
+
+
+def test_transactions_with_a_blank_line_keep_line_numbers(pack_dir):
+    write_pack(pack_dir, cells={("transactions", 2, "sla_days"): "0"})
+    path = pack_dir / "transactions.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("\r\n", "\r\n\r\n", 1), encoding="utf-8")
+    pack, findings = validate_pack(pack_dir)
+    assert_finding(only_error(findings), file="transactions.csv", line=5, column="sla_days", value="0")
+
+
+def test_transactions_row_with_too_many_cells(pack_dir):
+    write_pack(pack_dir)
+    path = pack_dir / "transactions.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",10", ",10,extra", 1), encoding="utf-8")
+    pack, findings = validate_pack(pack_dir)
+    finding = only_error(findings)
+    assert (finding.file, finding.line) == ("transactions.csv", 3)
+
+
+def test_transaction_checks_agree_with_the_cell_parsers(pack_dir):
+    """The bulk (DuckDB) path rejects exactly the cells that ``parsers.py`` rejects."""
+    dates = ["2013-04-02", "2/4/2013", "02/04/2013", "13/01/2014", "01/13/2014", "31/02/2013", "29/02/2016",
+             "2013-4-2", "2013/04/02", " 2013-04-02 ", "0000-01-01", "9999-12-31", "1/1/13", "2013-04-02x"]
+    slas = ["5", "1,000", "5.0", "5.5", "0", "-1", " 7 ", "+3", "1e3", "x", "99999999999999999999"]
+    services = ["finance", "HR", "Procure-ment", "pro curement", "payroll", "fin ance", "_hr_"]
+    n = max(len(dates), len(slas), len(services))
+    rows = [
+        {"transaction_id": f"T{i}", "centre_id": "C1", "body_id": "B1", "service": services[i % len(services)],
+         "received_date": dates[i % len(dates)], "sla_days": slas[i % len(slas)]}
+        for i in range(n)
+    ]
+    tables = default_tables()
+    tables["transactions"] = rows
+    write_pack(pack_dir, tables)
+    _, findings = validate_pack(pack_dir)
+
+    def rejected(parse, text):
+        try:
+            return parse(text) is None
+        except ValueError:
+            return True
+
+    def positive_int(text):
+        return None if parsers.parse_int(text) <= 0 else 1
+
+    expected = {
+        "received_date": {i + 2 for i, r in enumerate(rows) if rejected(parsers.parse_date, r["received_date"])},
+        "sla_days": {i + 2 for i, r in enumerate(rows) if rejected(positive_int, r["sla_days"])},
+        "service": {i + 2 for i, r in enumerate(rows)
+                    if rejected(lambda t: parsers.parse_enum(t, ("finance", "hr", "procurement")), r["service"])},
+    }
+    found = {column: {f.line for f in findings if f.file == "transactions.csv" and f.column == column} for column in expected}
+    assert found == expected
+    assert all(f.severity == ERROR for f in findings)
+
+
+# --- programme.yaml ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["programme_id", "name", "sponsor", "strategy_published"])
+def test_programme_missing_key(invalid, key):
+    text = "\n".join(row for row in PROGRAMME_YAML.splitlines() if not row.startswith(key + ":")) + "\n"
+    finding = invalid(programme=text)
+    assert_finding(finding, file="programme.yaml", line=None, column=key, rule="required key is missing")
+
+
+def test_programme_empty_key_names_its_line(invalid):
+    finding = invalid(programme=PROGRAMME_YAML.replace("sponsor: Cabinet Office", "sponsor:"))
+    assert_finding(finding, file="programme.yaml", line=3, column="sponsor", rule="required key is missing or empty")
+
+
+@pytest.mark.parametrize("value", ["../ngss", "ng/ss", ".ngss", "x" * 65])
+def test_programme_bad_id(invalid, value):
+    finding = invalid(programme=PROGRAMME_YAML.replace("programme_id: ngss", f"programme_id: '{value}'"))
+    assert_finding(finding, file="programme.yaml", line=1, column="programme_id", value=value, rule="not a valid identifier")
+
+
+def test_programme_bad_date(invalid):
+    finding = invalid(programme=PROGRAMME_YAML.replace("2012-12-01", "'12/31/2012'"))
+    assert_finding(finding, file="programme.yaml", line=4, column="strategy_published", value="12/31/2012", rule="month-first")
+
+
+def test_programme_python_tag_is_refused_without_running_it(invalid, tmp_path):
+    marker = tmp_path / "pwned"
+    text = PROGRAMME_YAML + f'audit_body: !!python/object/apply:os.system ["touch {marker}"]\n'
+    finding = invalid(programme=text)
+    assert not marker.exists()
+    assert_finding(finding, file="programme.yaml", line=8, column=None, rule="not safe")
+
+
+def test_programme_python_tag_at_top_level_is_refused(invalid, tmp_path):
+    marker = tmp_path / "pwned"
+    finding = invalid(programme=f'!!python/object/apply:os.system ["touch {marker}"]\n')
+    assert not marker.exists()
+    assert_finding(finding, file="programme.yaml", line=1, column=None, rule="not safe")
+
+
+def test_programme_yaml_syntax_error_names_the_line(invalid):
+    finding = invalid(programme=PROGRAMME_YAML.replace("sponsor: Cabinet Office", "sponsor: [Cabinet Office"))
+    assert finding.file == "programme.yaml"
+    assert finding.line is not None and 3 <= finding.line <= 5
+
+
+def test_programme_not_a_mapping(invalid):
+    finding = invalid(programme="- just\n- a list\n")
+    assert_finding(finding, file="programme.yaml", line=1, column=None, rule="mapping")
+
+
+@pytest.mark.parametrize(
+    ("replacement", "line", "column"),
+    [
+        ("onboarding_slip_days_red: lots", 7, "thresholds.onboarding_slip_days_red"),
+        ("onboarding_slip_days_red: -1", 7, "thresholds.onboarding_slip_days_red"),
+        ("onboarding_slip_days_red: 60", 6, "thresholds.onboarding_slip_days_amber"),
+    ],
+)
+def test_programme_bad_threshold(invalid, replacement, line, column):
+    finding = invalid(programme=PROGRAMME_YAML.replace("onboarding_slip_days_red: 180", replacement))
+    assert_finding(finding, file="programme.yaml", line=line, column=column)
+
+
+def test_unknown_threshold_is_a_warning(check):
+    pack, findings = check(programme=PROGRAMME_YAML + "  colour_days: 3\n")
+    assert pack is not None
+    assert_finding(findings[0], file="programme.yaml", line=8, column="thresholds.colour_days", severity=WARNING)
+
+
+# --- every finding, not just the first -----------------------------------------------------------
+
+
+def test_all_findings_are_collected(check):
+    pack, findings = check(
+        cells={
+            ("costs", 0, "amount_gbp_m"): "9.8m",
+            ("bodies", 1, "customers"): "-5",
+            ("recommendations", 1, "source_date"): "01/13/2014",
+        },
+        programme=PROGRAMME_YAML.replace("programme_id: ngss", "programme_id: ../x"),
+    )
+    assert pack is None
+    assert [(f.file, f.line, f.column) for f in errors_of(findings)] == [
+        ("bodies.csv", 3, "customers"),
+        ("costs.csv", 2, "amount_gbp_m"),
+        ("programme.yaml", 1, "programme_id"),
+        ("recommendations.csv", 3, "source_date"),
+    ]
+
+
+def test_several_errors_in_one_file_and_row(check):
+    pack, findings = check(cells={("costs", 0, "cost_type"): "x", ("costs", 0, "status"): "y", ("costs", 2, "period_id"): "P9"})
+    assert [(f.line, f.column, f.value) for f in errors_of(findings)] == [
+        (2, "cost_type", "x"), (2, "status", "y"), (4, "period_id", "P9"),
+    ]
+
+
+def test_missing_file_and_cell_errors_together(check):
+    pack, findings = check(drop_files={"savings"}, cells={("kpis", 0, "unit"): "pounds"})
+    assert [(f.file, f.line) for f in errors_of(findings)] == [("kpis.csv", 2), ("savings.csv", None)]
