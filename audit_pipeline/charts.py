@@ -41,17 +41,32 @@ def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None) -> tuple:
     """Running totals of actual costs by type, against the implementation cost estimate range."""
     fig, ax = _axes("Implementation costs to date (actual)", "£ million")
     x = list(series["label"])
-    _lines(ax, x, {
-        "Central programme": list(series["central_programme_cumulative"]),
-        "Departmental (collated only)": list(series["departmental_implementation_cumulative"]),
-    })
+    _lines(
+        ax,
+        x,
+        {
+            "Central programme": list(series["central_programme_cumulative"]),
+            "Departmental (collated only)": list(series["departmental_implementation_cumulative"]),
+        },
+    )
     alt = (
-        f"Line chart of actual implementation costs to date from {x[0]} to {x[-1]}. "
-        f"Central programme costs reach {fmt.money(series['central_programme_cumulative'].iloc[-1])}; "
-        f"departmental costs collated reach {fmt.money(series['departmental_implementation_cumulative'].iloc[-1])}."
-    ) if x else "No cost data for this period."
+        (
+            f"Line chart of actual implementation costs to date from {x[0]} to {x[-1]}. "
+            f"Central programme costs reach {fmt.money(series['central_programme_cumulative'].iloc[-1])}; "
+            f"departmental costs collated reach {fmt.money(series['departmental_implementation_cumulative'].iloc[-1])}."
+        )
+        if x
+        else "No cost data for this period."
+    )
     if estimate is not None:
-        ax.axhspan(estimate["low_gbp_m"], estimate["high_gbp_m"], color=PALETTE[7], alpha=0.15, hatch="//", label="Estimate range")
+        ax.axhspan(
+            estimate["low_gbp_m"],
+            estimate["high_gbp_m"],
+            color=PALETTE[7],
+            alpha=0.15,
+            hatch="//",
+            label="Estimate range",
+        )
         ax.legend(frameon=False, fontsize=8)
         alt += f" The implementation cost estimate is {fmt.money_range(estimate['low_gbp_m'], estimate['high_gbp_m'])}, shown as a shaded band."
     return fig, alt
@@ -60,7 +75,11 @@ def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None) -> tuple:
 def savings_by_attribution(series: pd.DataFrame) -> tuple:
     """Actual savings per period, one bar per attribution (never stacked into one total)."""
     fig, ax = _axes("Savings per period by attribution (actual)", "£ million")
-    names = {"shared_services": "Shared services (programme)", "reduced_activity": "Reduced activity", "unattributed": "Unattributed"}
+    names = {
+        "shared_services": "Shared services (programme)",
+        "reduced_activity": "Reduced activity",
+        "unattributed": "Unattributed",
+    }
     long = series.melt(id_vars=["label"], value_vars=list(names), var_name="attribution", value_name="amount")
     long["attribution"] = long["attribution"].map(names)
     sns.barplot(data=long, x="label", y="amount", hue="attribution", ax=ax, palette=PALETTE[:3])
@@ -71,9 +90,11 @@ def savings_by_attribution(series: pd.DataFrame) -> tuple:
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     ax.legend(frameon=False, fontsize=8)
     totals = {names[k]: series[k].sum() for k in names}
-    alt = "Bar chart of actual savings per period by attribution. Totals to date: " + "; ".join(
-        f"{k} {fmt.money(v)}" for k, v in totals.items()
-    ) + "."
+    alt = (
+        "Bar chart of actual savings per period by attribution. Totals to date: "
+        + "; ".join(f"{k} {fmt.money(v)}" for k, v in totals.items())
+        + "."
+    )
     return fig, alt
 
 
@@ -84,9 +105,13 @@ def onboarding_progress(series: pd.DataFrame) -> tuple:
     _lines(ax, x, {"Planned": list(series["planned"]), "Actual": list(series["onboarded"])})
     last = series.iloc[-1] if not series.empty else None
     alt = (
-        f"Line chart of bodies onboarded against plan from {x[0]} to {x[-1]}. By {x[-1]}, "
-        f"{int(last['planned'])} bodies were planned to be onboarded and {int(last['onboarded'])} had been."
-    ) if last is not None else "No onboarding data."
+        (
+            f"Line chart of bodies onboarded against plan from {x[0]} to {x[-1]}. By {x[-1]}, "
+            f"{int(last['planned'])} bodies were planned to be onboarded and {int(last['onboarded'])} had been."
+        )
+        if last is not None
+        else "No onboarding data."
+    )
     return fig, alt
 
 
@@ -95,13 +120,23 @@ def service_within_sla(series: pd.DataFrame) -> tuple:
     fig, ax = _axes("Transactions completed within SLA (derived from transaction data)", "Share within SLA")
     centres = sorted(series["centre_id"].unique())
     labels = list(dict.fromkeys(series["label"]))
-    lines = {c: [series[(series["centre_id"] == c) & (series["label"] == lab)]["within_sla_share"].sum() or None for lab in labels] for c in centres}
+    lines = {
+        c: [
+            series[(series["centre_id"] == c) & (series["label"] == lab)]["within_sla_share"].sum() or None
+            for lab in labels
+        ]
+        for c in centres
+    }
     _lines(ax, labels, lines)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     latest = series[series["label"] == labels[-1]] if labels else series
-    alt = "Line chart of the share of transactions completed within their service level agreement, by centre. " + "; ".join(
-        f"{r['centre_id']}: {fmt.share(r['within_sla_share'])} in {r['label']}" for _, r in latest.iterrows()
-    ) + "."
+    alt = (
+        "Line chart of the share of transactions completed within their service level agreement, by centre. "
+        + "; ".join(
+            f"{r['centre_id']}: {fmt.share(r['within_sla_share'])} in {r['label']}" for _, r in latest.iterrows()
+        )
+        + "."
+    )
     return fig, alt
 
 
@@ -111,12 +146,28 @@ def recommendation_status(series: pd.DataFrame) -> tuple:
     statuses = ["implemented", "in_progress", "not_started", "not_implemented", "superseded"]
     bottom = pd.Series(0, index=series.index, dtype=float)
     for index, status in enumerate(statuses):
-        ax.bar(series["label"], series[status], bottom=bottom, color=PALETTE[index], hatch=HATCHES[index], label=fmt.words(status), edgecolor="white")
+        ax.bar(
+            series["label"],
+            series[status],
+            bottom=bottom,
+            color=PALETTE[index],
+            hatch=HATCHES[index],
+            label=fmt.words(status),
+            edgecolor="white",
+        )
         bottom += series[status]
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     ax.legend(frameon=False, fontsize=8, ncols=3)
     last = series.iloc[-1] if not series.empty else None
-    alt = ("Stacked bar chart of recommendations by status at each period end. At " + str(last["label"]) + ": " + "; ".join(
-        f"{fmt.words(s)} {int(last[s])}" for s in statuses
-    ) + ".") if last is not None else "No recommendations."
+    alt = (
+        (
+            "Stacked bar chart of recommendations by status at each period end. At "
+            + str(last["label"])
+            + ": "
+            + "; ".join(f"{fmt.words(s)} {int(last[s])}" for s in statuses)
+            + "."
+        )
+        if last is not None
+        else "No recommendations."
+    )
     return fig, alt

@@ -35,8 +35,14 @@ def cli() -> None:
 
 @cli.command()
 @data_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json for machines.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
 def validate(data_dir: Path, fmt: str) -> None:
     """Check a data pack against the data contract and list every finding by file.
 
@@ -47,8 +53,13 @@ def validate(data_dir: Path, fmt: str) -> None:
 
     pack, findings = validate_pack(data_dir)
     if fmt == "json":
-        click.echo(json.dumps({"data": str(data_dir), "valid": pack is not None,
-                               "findings": [f.to_dict() for f in findings]}, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {"data": str(data_dir), "valid": pack is not None, "findings": [f.to_dict() for f in findings]},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         click.echo(findings_as_text(data_dir, findings))
     if any(f.severity == ERROR for f in findings):
@@ -56,7 +67,11 @@ def validate(data_dir: Path, fmt: str) -> None:
 
 
 out_option = click.option(
-    "--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default="reports",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_OUT,
+    show_default="reports",
     help="Where reports are published: <out>/<programme_id>/<period_id>/.",
 )
 
@@ -70,15 +85,45 @@ def _report_pack_errors(exc) -> None:
 
 @cli.command()
 @data_option
-@click.option("--period", "period_ids", multiple=True, metavar="ID", help="A period to run (repeatable). Default: the pack's latest.")
+@click.option(
+    "--period",
+    "period_ids",
+    multiple=True,
+    metavar="ID",
+    help="A period to run (repeatable). Default: the pack's latest.",
+)
 @click.option("--all", "all_periods", is_flag=True, help="Run every period of the pack.")
 @out_option
 @click.option("--format", "formats", default="html,pdf", show_default=True, help="Comma-separated: html, pdf.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Notebooks run at once. Default: the number of cores.")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=None, help="Notebooks run at once. Default: the number of cores."
+)
 @click.option("--force", is_flag=True, help="Rerun everything, even what is unchanged.")
-@click.option("--timeout", type=click.IntRange(min=1), default=600, show_default=True, help="Seconds a notebook cell may run before it is stopped.")
-def run(data_dir: Path, period_ids: tuple[str, ...], all_periods: bool, out_dir: Path, formats: str, jobs: int | None,
-        force: bool, timeout: int) -> None:
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    default=600,
+    show_default=True,
+    help="Seconds a notebook cell may run before it is stopped.",
+)
+@click.option(
+    "--notebooks",
+    "notebook_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder of section notebooks (default: notebooks/), e.g. to try a new section.",
+)
+def run(
+    data_dir: Path,
+    period_ids: tuple[str, ...],
+    all_periods: bool,
+    out_dir: Path,
+    formats: str,
+    jobs: int | None,
+    force: bool,
+    timeout: int,
+    notebook_dir: Path | None,
+) -> None:
     """Validate the pack, execute the section notebooks for each period, render and publish the reports.
 
     A period's folder is published whole or not at all: a failed or interrupted
@@ -93,10 +138,17 @@ def run(data_dir: Path, period_ids: tuple[str, ...], all_periods: bool, out_dir:
     if all_periods and period_ids:
         raise UsageError("use either --period or --all, not both")
     options = RunOptions(
-        data_dir=data_dir, out_dir=out_dir, period_ids=list(period_ids), all_periods=all_periods,
-        formats=tuple(f.strip().lower() for f in formats.split(",") if f.strip()), jobs=jobs or os.cpu_count() or 1,
-        force=force, timeout=timeout,
+        data_dir=data_dir,
+        out_dir=out_dir,
+        period_ids=list(period_ids),
+        all_periods=all_periods,
+        formats=tuple(f.strip().lower() for f in formats.split(",") if f.strip()),
+        jobs=jobs or os.cpu_count() or 1,
+        force=force,
+        timeout=timeout,
     )
+    if notebook_dir is not None:
+        options.notebook_dir = notebook_dir.resolve()
     try:
         published = run_periods(options)
     except DataPackError as exc:

@@ -45,7 +45,9 @@ def cache_dir() -> Path:
 def load_pack_cached(directory: str | Path | None = None) -> Pack:
     """``load_pack`` with an on-disk cache keyed on input and code hashes."""
     directory = Path(directory or DEFAULT_DATA).resolve()
-    key = hashlib.sha256(repr((str(directory), sorted(input_hashes(directory).items()), code_digest())).encode()).hexdigest()
+    key = hashlib.sha256(
+        repr((str(directory), sorted(input_hashes(directory).items()), code_digest())).encode()
+    ).hexdigest()
     path = cache_dir() / "packs" / f"{key}.pickle"
     if path.exists():
         with path.open("rb") as handle:

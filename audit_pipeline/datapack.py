@@ -50,8 +50,11 @@ class Pack:
         return self.tables["periods"].sort_values("start_date", kind="stable").reset_index(drop=True)
 
 
-def discover(directory: Path, findings: list[Finding]) -> dict[str, Path]:
-    """Map each table (and ``programme``) to its one file; note duplicates, unknown and missing files."""
+def discover(directory: Path, findings: list[Finding], duplicated: set[str] | None = None) -> dict[str, Path]:
+    """Map each table (and ``programme``) to its one file; note duplicates, unknown and missing files.
+
+    A table given in more than one file is left out of the map (and added to ``duplicated``).
+    """
     candidates: dict[str, list[Path]] = {}
     for path in sorted(directory.iterdir()):
         name, suffix = path.stem.lower(), path.suffix.lower()
@@ -66,6 +69,8 @@ def discover(directory: Path, findings: list[Finding]) -> dict[str, Path]:
         if len(paths) > 1:
             names = ", ".join(p.name for p in paths)
             findings.append(Finding(ERROR, paths[0].name, f"exactly one file per table is allowed; found {names}"))
+            if duplicated is not None:
+                duplicated.add(table)
         else:
             files[table] = paths[0]
     if "programme" not in candidates:
@@ -82,9 +87,11 @@ def validate_pack(directory: str | Path) -> tuple[Pack | None, list[Finding]]:
     findings: list[Finding] = []
     if not directory.is_dir():
         return None, [Finding(ERROR, str(directory), "is not a folder: a data pack is one folder of files")]
-    files = discover(directory, findings)
+    duplicated: set[str] = set()
+    files = discover(directory, findings, duplicated)
     programme = read_programme(files["programme"], findings) if "programme" in files else None
-    frames: dict[str, pd.DataFrame | None] = {}
+    # A table given twice is present but unread (None), as is one that cannot be read.
+    frames: dict[str, pd.DataFrame | None] = dict.fromkeys(duplicated - {"programme", "transactions"})
     for name in TABLES:
         if name == "transactions" or name not in files:
             continue

@@ -64,12 +64,14 @@ def check_parameters(path: Path, parameters: dict) -> None:
             raise UsageError(f"notebook {path.name} has no parameter {name!r}; it declares: {', '.join(declared)}")
         type_name = declared[name]["inferred_type_name"]
         optional = type_name.startswith("Optional[")
-        base = type_name[len("Optional["):-1] if optional else type_name
+        base = type_name[len("Optional[") : -1] if optional else type_name
         if value is None and optional:
             continue
         expected = TYPE_CHECKS.get(base)
         if expected and not isinstance(value, expected):
-            raise UsageError(f"notebook {path.name}: parameter {name!r} must be {type_name}, not {type(value).__name__} ({value!r})")
+            raise UsageError(
+                f"notebook {path.name}: parameter {name!r} must be {type_name}, not {type(value).__name__} ({value!r})"
+            )
 
 
 def normalise(path: Path, injected_id: str = "injected-parameters") -> None:
@@ -96,15 +98,31 @@ def execute(notebook: Path, output: Path, parameters: dict, period_id: str, time
     os.environ.setdefault("PYTHONHASHSEED", "0")
     try:
         papermill.execute_notebook(
-            str(notebook), str(output), parameters=parameters, kernel_name="python3", progress_bar=False,
-            request_save_on_cell_execute=False, log_output=False, execution_timeout=timeout, record_timing=False,
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            log_output=False,
+            execution_timeout=timeout,
+            record_timing=False,
             kernel_manager_class=_kernel_manager_class(),
         )
     except PapermillExecutionError as exc:
-        raise NotebookExecutionError(period_id, notebook.name, exc.cell_index, exc.ename, exc.evalue, str(output)) from None
+        raise NotebookExecutionError(
+            period_id, notebook.name, exc.cell_index, exc.ename, exc.evalue, str(output)
+        ) from None
     except Exception as exc:  # a timeout or a dead kernel: still name the period and notebook
         if type(exc).__name__ in ("CellTimeoutError", "DeadKernelError", "TimeoutError", "RuntimeError"):
-            raise NotebookExecutionError(period_id, notebook.name, None, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "", str(output)) from None
+            raise NotebookExecutionError(
+                period_id,
+                notebook.name,
+                None,
+                type(exc).__name__,
+                str(exc).splitlines()[0] if str(exc) else "",
+                str(output),
+            ) from None
         raise
     normalise(output)
     return output

@@ -9,16 +9,47 @@ from pathlib import Path
 from .context import ROOT, code_digest, input_hashes
 from .datapack import file_sha256
 
-PACKAGES = ("pandas", "pyarrow", "duckdb", "matplotlib", "seaborn", "papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "weasyprint", "openpyxl", "PyYAML")
+PACKAGES = (
+    "pandas",
+    "pyarrow",
+    "duckdb",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "nbformat",
+    "ipykernel",
+    "weasyprint",
+    "openpyxl",
+    "PyYAML",
+)
 
 
 def code_revision() -> str:
     """The git commit of the code, with ``+modified`` when the work tree differs; else ``unknown``."""
     try:
-        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "--", "audit_pipeline", "notebooks", "templates", "pipeline.py"],
-            capture_output=True, text=True, check=True, timeout=10,
+            [
+                "git",
+                "-C",
+                str(ROOT),
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                "audit_pipeline",
+                "notebooks",
+                "templates",
+                "pipeline.py",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"

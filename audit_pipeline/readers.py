@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from .errors import ERROR, WARNING, Finding

@@ -134,7 +134,8 @@ def check_amounts(frames: Frames, files, findings) -> None:
         not_collated = frame["status"] == "not_collated"
         # An amount that failed to parse already has its own finding; only truly empty cells count here.
         invalid = frame.attrs.get("invalid", set())
-        was_blank = ~frame["_line"].map(lambda line: (line, "amount_gbp_m") in invalid).astype(bool)
+        unparsed = {line for line, column in invalid if column == "amount_gbp_m"}
+        was_blank = ~frame["_line"].isin(unparsed)
         _row_finding(
             frames, files, findings, table, amount_empty & was_blank & ~not_collated & frame["status"].notna(),
             "amount_gbp_m", "may be empty only when status is not_collated",
@@ -165,7 +166,7 @@ def check_kpi_values(frames: Frames, files, findings) -> None:
     values = frames.get("kpi_values")
     if values is None:
         return
-    if "kpis" not in files:
+    if "kpis" not in files and "kpis" not in frames:  # absent, not merely unreadable
         findings.append(Finding(ERROR, files["kpi_values"], "needs kpis.csv (or kpis.xlsx) to define its KPIs"))
     key = ["period_id", "centre_id", "kpi_id"]
     dup = values.duplicated(key, keep="first") & values[key].notna().all(axis=1)

@@ -33,6 +33,7 @@ class RunOptions:
     jobs: int = 2
     force: bool = False
     timeout: int = execute.DEFAULT_TIMEOUT
+    notebook_dir: Path = execute.NOTEBOOK_DIR
 
 
 def choose_periods(pack: Pack, options: RunOptions) -> list[P.Period]:
@@ -54,7 +55,9 @@ def run(options: RunOptions) -> list[Path]:
         raise UsageError(f"--format takes html, pdf or html,pdf; got {','.join(formats) or 'nothing'}")
     pack = load_pack_cached(options.data_dir)  # DataPackError when invalid: nothing executed
     periods = choose_periods(pack, options)
-    notebooks = execute.section_notebooks()
+    notebooks = execute.section_notebooks(options.notebook_dir)
+    if not notebooks:
+        raise UsageError(f"no section notebooks (named like 01_name.ipynb) in {options.notebook_dir}")
     for notebook in notebooks:
         execute.check_parameters(notebook, {"data_dir": str(pack.directory), "period_id": periods[0].period_id})
     programme_dir = options.out_dir.resolve() / pack.programme["programme_id"]
@@ -116,7 +119,10 @@ def _keep_failed(exc: NotebookExecutionError, programme_dir: Path) -> None:
     if Path(exc.saved_at).exists():
         shutil.copyfile(exc.saved_at, kept)
         exc.saved_at = str(kept)
-        exc.args = (str(exc).split("\nThe executed notebook")[0] + f"\nThe executed notebook, with the error, is kept at {kept}",)
+        exc.args = (
+            str(exc).split("\nThe executed notebook")[0]
+            + f"\nThe executed notebook, with the error, is kept at {kept}",
+        )
 
 
 def _finish_period(pack: Pack, period: P.Period, notebooks: list[Path], folder: Path, formats) -> None:

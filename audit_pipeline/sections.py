@@ -43,13 +43,24 @@ def headlines(ctx: Context) -> HTML:
     items = [
         (
             "Implementation costs to date",
-            fmt.at_least(spent, c["departmental_not_collated_bodies"]),
-            f"Estimate: {fmt.money_range(cost_est['low_gbp_m'], cost_est['high_gbp_m'])}" if cost_est is not None else "No estimate in the pack",
+            ("at least " if c["departmental_not_collated_bodies"] else "") + fmt.money(spent),
+            (
+                f"Estimate: {fmt.money_range(cost_est['low_gbp_m'], cost_est['high_gbp_m'])}."
+                if cost_est is not None
+                else "No estimate in the pack."
+            )
+            + (
+                f" Incomplete: {fmt.count(c['departmental_not_collated_bodies'], 'body has', 'bodies have')} not collated departmental costs."
+                if c["departmental_not_collated_bodies"]
+                else ""
+            ),
         ),
         (
             "Programme savings to date (shared services only)",
             fmt.money(f["savings"]["shared_services_to_date_gbp_m"]),
-            f"Estimate: {fmt.money_range(save_est['low_gbp_m'], save_est['high_gbp_m'])} a year ({save_est['scope']})" if save_est is not None else "No estimate in the pack",
+            f"Estimate: {fmt.money_range(save_est['low_gbp_m'], save_est['high_gbp_m'])} a year ({save_est['scope']})"
+            if save_est is not None
+            else "No estimate in the pack",
         ),
         (
             "Customers served",
@@ -80,11 +91,21 @@ def ratings(ctx: Context) -> HTML:
         assessor = official["assessor"] or "assessor not stated"
         rows.append(("Official delivery confidence", fmt.words(official["rating"]), f"{assessor} ({when})"))
     else:
-        rows.append(("Official delivery confidence", "Not available", "The data pack holds no official rating up to this period"))
+        rows.append(
+            (
+                "Official delivery confidence",
+                "Not available",
+                "The data pack holds no official rating up to this period",
+            )
+        )
     reasons = "; ".join(derived["reasons"]) or "no concerns under the pipeline's rules"
     rows.append(("Derived rating", fmt.words(derived["rating"]), f"{derived['label']}. Basis: {reasons}."))
     frame = pd.DataFrame(rows, columns=["what", "rating", "basis"])
-    return display.table(frame, "Delivery confidence: official rating and the pipeline's derived rating", {"what": "Rating", "rating": "Value", "basis": "Source and basis"})
+    return display.table(
+        frame,
+        "Delivery confidence: official rating and the pipeline's derived rating",
+        {"what": "Rating", "rating": "Value", "basis": "Source and basis"},
+    )
 
 
 # ---- costs and savings ----------------------------------------------------------------------
@@ -93,7 +114,10 @@ def ratings(ctx: Context) -> HTML:
 def cost_chart(ctx: Context) -> HTML:
     series = finance.cost_series(ctx.tables["costs"], ctx.tables["periods"], ctx.period)
     now = finance.estimates_in_force(ctx.tables["estimates"], ctx.period.end)
-    return display.figure(charts.cumulative_costs(series, finance.find_estimate(now, "implementation_cost")), "Implementation costs to date against the estimate range")
+    return display.figure(
+        charts.cumulative_costs(series, finance.find_estimate(now, "implementation_cost")),
+        "Implementation costs to date against the estimate range",
+    )
 
 
 def cost_table(ctx: Context) -> HTML:
@@ -102,10 +126,24 @@ def cost_table(ctx: Context) -> HTML:
     return display.table(
         series,
         "Actual implementation costs by period (£ million); not-collated returns counted, not added",
-        {"label": "Period", "central_programme": "Central programme (£ million)", "departmental_implementation": "Departmental, collated (£ million)",
-         "central_programme_cumulative": "Central to date (£ million)", "not_collated_rows": "Returns not collated"},
-        formats={"central_programme": money, "departmental_implementation": money, "central_programme_cumulative": money},
-        numeric=["central_programme", "departmental_implementation", "central_programme_cumulative", "not_collated_rows"],
+        {
+            "label": "Period",
+            "central_programme": "Central programme (£ million)",
+            "departmental_implementation": "Departmental, collated (£ million)",
+            "central_programme_cumulative": "Central to date (£ million)",
+            "not_collated_rows": "Returns not collated",
+        },
+        formats={
+            "central_programme": money,
+            "departmental_implementation": money,
+            "central_programme_cumulative": money,
+        },
+        numeric=[
+            "central_programme",
+            "departmental_implementation",
+            "central_programme_cumulative",
+            "not_collated_rows",
+        ],
     )
 
 
@@ -123,20 +161,32 @@ def estimates_table(ctx: Context) -> HTML:
     table = finance.estimate_changes(ctx.tables["estimates"], ctx.period, ctx.previous)
     table["range"] = [fmt.money_range(lo, hi) for lo, hi in zip(table["low_gbp_m"], table["high_gbp_m"], strict=True)]
     table["previous"] = [
-        "First estimate" if pd.isna(lo) else fmt.money_range(lo, hi) for lo, hi in zip(table["low_gbp_m_previous"], table["high_gbp_m_previous"], strict=True)
+        "First estimate" if pd.isna(lo) else fmt.money_range(lo, hi)
+        for lo, hi in zip(table["low_gbp_m_previous"], table["high_gbp_m_previous"], strict=True)
     ]
     table["change"] = table["changed"].map({True: "Revised this period", False: "Unchanged"})
     table["measure_words"] = table["measure"].map(fmt.words)
     return display.table(
         table,
         "Estimates in force at the end of the period, and how they changed",
-        {"measure_words": "Measure", "scope": "Scope", "range": "Estimate", "horizon": "Horizon", "as_at": "Made on", "previous": "Previous period", "change": "Change"},
+        {
+            "measure_words": "Measure",
+            "scope": "Scope",
+            "range": "Estimate",
+            "horizon": "Horizon",
+            "as_at": "Made on",
+            "previous": "Previous period",
+            "change": "Change",
+        },
     )
 
 
 def savings_chart(ctx: Context) -> HTML:
     series = finance.savings_series(ctx.tables["savings"], ctx.tables["periods"], ctx.period)
-    return display.figure(charts.savings_by_attribution(series), "Savings by attribution: programme savings shown apart from reduced activity")
+    return display.figure(
+        charts.savings_by_attribution(series),
+        "Savings by attribution: programme savings shown apart from reduced activity",
+    )
 
 
 def savings_table(ctx: Context) -> HTML:
@@ -144,14 +194,22 @@ def savings_table(ctx: Context) -> HTML:
     rows = pd.DataFrame(
         [
             ("Shared services (programme savings)", s["shared_services_to_date_gbp_m"], "Counted as programme savings"),
-            ("Reduced activity", s["reduced_activity_to_date_gbp_m"], "Not programme savings: lower spending, not shared services"),
+            (
+                "Reduced activity",
+                s["reduced_activity_to_date_gbp_m"],
+                "Not programme savings: lower spending, not shared services",
+            ),
             ("Unattributed", s["unattributed_to_date_gbp_m"], "Not programme savings until attributed"),
         ],
         columns=["attribution", "amount", "treatment"],
     )
-    return display.table(rows, f"Actual savings to date by attribution (£ million); {s['not_collated_rows']} savings returns not collated",
-                         {"attribution": "Attribution", "amount": "To date (£ million)", "treatment": "Treatment"},
-                         formats={"amount": fmt.money_cell}, numeric=["amount"])
+    return display.table(
+        rows,
+        f"Actual savings to date by attribution (£ million); {s['not_collated_rows']} savings returns not collated",
+        {"attribution": "Attribution", "amount": "To date (£ million)", "treatment": "Treatment"},
+        formats={"amount": fmt.money_cell},
+        numeric=["amount"],
+    )
 
 
 # ---- onboarding -----------------------------------------------------------------------------
@@ -160,16 +218,21 @@ def savings_table(ctx: Context) -> HTML:
 def onboarding_text(ctx: Context) -> HTML:
     ob = ctx.figures["onboarding"]
     th = ctx.thresholds
-    return display.paragraphs([
-        f"{ob['onboarded']} of {fmt.count(ob['bodies'], 'body', 'bodies')} had been onboarded by {fmt.date(ctx.period.end)}, serving {fmt.count(ob['customers_served'])} customers.",
-        f"{fmt.count(ob['overdue'], 'body was', 'bodies were')} overdue: planned to be onboarded by the period end but not yet onboarded.",
-        f"Slippage ratings below are derived by this pipeline: late by {th['onboarding_slip_days_amber']} days or more is amber, {th['onboarding_slip_days_red']} days or more is red.",
-    ])
+    return display.paragraphs(
+        [
+            f"{ob['onboarded']} of {fmt.count(ob['bodies'], 'body', 'bodies')} had been onboarded by {fmt.date(ctx.period.end)}, serving {fmt.count(ob['customers_served'])} customers.",
+            f"{fmt.count(ob['overdue'], 'body was', 'bodies were')} overdue: planned to be onboarded by the period end but not yet onboarded.",
+            f"Slippage ratings below are derived by this pipeline: late by {th['onboarding_slip_days_amber']} days or more is amber, {th['onboarding_slip_days_red']} days or more is red.",
+        ]
+    )
 
 
 def onboarding_chart(ctx: Context) -> HTML:
     upto = [p for p in P.all_periods(ctx.tables["periods"]) if p.start <= ctx.period.start]
-    return display.figure(charts.onboarding_progress(onboarding.onboarding_series(ctx.tables["bodies"], upto)), "Bodies onboarded against plan")
+    return display.figure(
+        charts.onboarding_progress(onboarding.onboarding_series(ctx.tables["bodies"], upto)),
+        "Bodies onboarded against plan",
+    )
 
 
 def onboarding_body_table(ctx: Context) -> HTML:
@@ -177,10 +240,22 @@ def onboarding_body_table(ctx: Context) -> HTML:
     table["rating_words"] = table["rating"].map(onboarding.SLIP_WORDS)
     table["centre"] = table["centre_id"].fillna("Not yet assigned")
     table["slip"] = table["slip_days"].map(lambda d: "" if pd.isna(d) else f"{int(d):,}")
-    table["actual"] = [fmt.date(a) if o else "Not yet onboarded" for a, o in zip(table["actual_onboard_date"], table["onboarded"], strict=True)]
+    table["actual"] = [
+        fmt.date(a) if o else "Not yet onboarded"
+        for a, o in zip(table["actual_onboard_date"], table["onboarded"], strict=True)
+    ]
     return display.table(
-        table, "Onboarding by body: plan, actual and slippage in days at the period end (derived rating in words)",
-        {"name": "Body", "centre": "Centre", "planned_onboard_date": "Planned", "actual": "Actual", "slip": "Slip (days)", "rating_words": "Rating (derived)", "customers": "Customers"},
+        table,
+        "Onboarding by body: plan, actual and slippage in days at the period end (derived rating in words)",
+        {
+            "name": "Body",
+            "centre": "Centre",
+            "planned_onboard_date": "Planned",
+            "actual": "Actual",
+            "slip": "Slip (days)",
+            "rating_words": "Rating (derived)",
+            "customers": "Customers",
+        },
         numeric=["slip", "customers"],
     )
 
@@ -188,7 +263,12 @@ def onboarding_body_table(ctx: Context) -> HTML:
 def som_table(ctx: Context) -> HTML:
     table = onboarding.som_table(ctx.tables["bodies"])
     table["status"] = table["som_status"].map(fmt.words)
-    return display.table(table, "Adoption of the standard operating model", {"status": "Standard operating model", "bodies": "Bodies", "variations": "Variations"}, numeric=["bodies", "variations"])
+    return display.table(
+        table,
+        "Adoption of the standard operating model",
+        {"status": "Standard operating model", "bodies": "Bodies", "variations": "Variations"},
+        numeric=["bodies", "variations"],
+    )
 
 
 # ---- service performance ----------------------------------------------------------------------
@@ -201,24 +281,39 @@ def _service_series(ctx: Context) -> pd.DataFrame:
             break
         for centre, figures in service.service_figures(ctx.pack.transactions, p).items():
             rows.append({"label": p.label, "centre_id": centre, **figures})
-    return pd.DataFrame(rows, columns=["label", "centre_id", "volume", "within_sla_share", "median_days_to_complete", "open_at_end"])
+    return pd.DataFrame(
+        rows, columns=["label", "centre_id", "volume", "within_sla_share", "median_days_to_complete", "open_at_end"]
+    )
 
 
 def service_chart(ctx: Context) -> HTML:
     series = _service_series(ctx)
     if series.empty:
         return display.paragraphs(["The data pack holds no transaction data, so no service figures are derived."])
-    return display.figure(charts.service_within_sla(series), "Share of transactions completed within SLA, derived from transaction data")
+    return display.figure(
+        charts.service_within_sla(series), "Share of transactions completed within SLA, derived from transaction data"
+    )
 
 
 def kpi_table(ctx: Context) -> HTML:
     table = service.kpi_table(ctx.tables["kpis"], ctx.tables["kpi_values"], ctx.period, ctx.thresholds["mi_late_days"])
-    table["value_text"] = [fmt.number(v, 2) + ("%" if u == "percent" else "") for v, u in zip(table["value"], table["unit"], strict=True)]
+    table["value_text"] = [
+        fmt.number(v, 2) + ("%" if u == "percent" else "") for v, u in zip(table["value"], table["unit"], strict=True)
+    ]
     table["benchmark_text"] = [fmt.number(v, 2) if not pd.isna(v) else "None" for v in table["benchmark"]]
     table["direction_words"] = table["direction"].map(fmt.words)
     return display.table(
-        table, f"Self-reported KPIs for {ctx.period.label} against benchmarks, with MI timeliness",
-        {"name": "KPI", "centre_id": "Centre", "value_text": "Value", "benchmark_text": "Benchmark", "direction_words": "Better when", "against_benchmark": "Against benchmark", "timeliness": "Reported"},
+        table,
+        f"Self-reported KPIs for {ctx.period.label} against benchmarks, with MI timeliness",
+        {
+            "name": "KPI",
+            "centre_id": "Centre",
+            "value_text": "Value",
+            "benchmark_text": "Benchmark",
+            "direction_words": "Better when",
+            "against_benchmark": "Against benchmark",
+            "timeliness": "Reported",
+        },
         numeric=["value_text", "benchmark_text"],
     )
 
@@ -227,10 +322,23 @@ def derived_vs_reported(ctx: Context) -> HTML:
     kpis = service.kpi_table(ctx.tables["kpis"], ctx.tables["kpi_values"], ctx.period, ctx.thresholds["mi_late_days"])
     table = service.derived_beside_reported(ctx.figures["service"], kpis, ctx.tables["centres"])
     return display.table(
-        table, f"Transaction-derived figures for {ctx.period.label} beside the centre's own reported KPIs",
-        {"centre": "Centre", "volume": "Transactions received", "within_sla_share": "Completed within SLA", "median_days_to_complete": "Median days to complete",
-         "open_at_end": "Open at period end", "reported_kpis": "Self-reported KPIs"},
-        formats={"within_sla_share": fmt.share, "volume": fmt.count, "open_at_end": fmt.count, "median_days_to_complete": lambda v: fmt.number(v, 1), "reported_kpis": lambda v: v or "None reported"},
+        table,
+        f"Transaction-derived figures for {ctx.period.label} beside the centre's own reported KPIs",
+        {
+            "centre": "Centre",
+            "volume": "Transactions received",
+            "within_sla_share": "Completed within SLA",
+            "median_days_to_complete": "Median days to complete",
+            "open_at_end": "Open at period end",
+            "reported_kpis": "Self-reported KPIs",
+        },
+        formats={
+            "within_sla_share": fmt.share,
+            "volume": fmt.count,
+            "open_at_end": fmt.count,
+            "median_days_to_complete": lambda v: fmt.number(v, 1),
+            "reported_kpis": lambda v: v or "None reported",
+        },
         numeric=["volume", "within_sla_share", "median_days_to_complete", "open_at_end"],
     )
 
@@ -240,8 +348,10 @@ def mi_timeliness_table(ctx: Context) -> HTML:
     table = service.mi_timeliness(ctx.tables["kpi_values"], ctx.tables["periods"], ctx.thresholds["mi_late_days"])
     table = table[table["period_id"].isin(upto)]
     return display.table(
-        table, f"Management information timeliness: KPI values reported more than {ctx.thresholds['mi_late_days']} days after the period end are late",
-        {"label": "Period", "values": "KPI values", "late": "Reported late", "undated": "No reporting date"}, numeric=["values", "late", "undated"],
+        table,
+        f"Management information timeliness: KPI values reported more than {ctx.thresholds['mi_late_days']} days after the period end are late",
+        {"label": "Period", "values": "KPI values", "late": "Reported late", "undated": "No reporting date"},
+        numeric=["values", "late", "undated"],
     )
 
 
@@ -263,38 +373,82 @@ def recommendation_chart(ctx: Context) -> HTML:
 def tracker_table(ctx: Context) -> HTML:
     track = _tracker(ctx)
     track["status_words"] = track["status"].map(fmt.words)
-    track["reported_words"] = track["reported_status"].map(lambda s: fmt.words(s) if isinstance(s, str) else "Not reported")
+    track["reported_words"] = track["reported_status"].map(
+        lambda s: fmt.words(s) if isinstance(s, str) else "Not reported"
+    )
     track["flags"] = [
-        "; ".join(w for w, on in (("Overdue", o), ("Reported implemented, not confirmed", r), ("Not reassessed this period", n), ("Made after this period", m)) if on) or "None"
-        for o, r, n, m in zip(track["overdue"], track["reported_not_confirmed"], track["not_reassessed"], track["made_after_period"], strict=True)
+        "; ".join(
+            w
+            for w, on in (
+                ("Overdue", o),
+                ("Reported implemented, not confirmed", r),
+                ("Not reassessed this period", n),
+                ("Made after this period", m),
+            )
+            if on
+        )
+        or "None"
+        for o, r, n, m in zip(
+            track["overdue"],
+            track["reported_not_confirmed"],
+            track["not_reassessed"],
+            track["made_after_period"],
+            strict=True,
+        )
     ]
     return display.table(
-        track, f"Recommendation tracker at {ctx.period.label}: the auditor's assessed status beside the status the body reported",
-        {"rec_id": "Ref", "source_report": "Source", "text": "Recommendation", "owner": "Owner", "status_words": "Assessed status",
-         "reported_words": "Reported status", "target_in_force": "Target date", "flags": "Flags"},
+        track,
+        f"Recommendation tracker at {ctx.period.label}: the auditor's assessed status beside the status the body reported",
+        {
+            "rec_id": "Ref",
+            "source_report": "Source",
+            "text": "Recommendation",
+            "owner": "Owner",
+            "status_words": "Assessed status",
+            "reported_words": "Reported status",
+            "target_in_force": "Target date",
+            "flags": "Flags",
+        },
     )
 
 
 def overdue_list(ctx: Context) -> HTML:
     track = _tracker(ctx)
     rows = track[track["overdue"]]
-    return display.bullets((f"{r['rec_id']} ({r['source_report']}): target {fmt.date(r['target_in_force'])}, status {fmt.words(r['status']).lower()}" for _, r in rows.iterrows()),
-                           empty="No recommendation is overdue.")
+    return display.bullets(
+        (
+            f"{r['rec_id']} ({r['source_report']}): target {fmt.date(r['target_in_force'])}, status {fmt.words(r['status']).lower()}"
+            for _, r in rows.iterrows()
+        ),
+        empty="No recommendation is overdue.",
+    )
 
 
 def not_confirmed_list(ctx: Context) -> HTML:
     track = _tracker(ctx)
     rows = track[track["reported_not_confirmed"]]
-    return display.bullets((f"{r['rec_id']}: reported implemented, assessed as {fmt.words(r['status']).lower()}" for _, r in rows.iterrows()),
-                           empty="No recommendation is reported as implemented without audit confirmation.")
+    return display.bullets(
+        (
+            f"{r['rec_id']}: reported implemented, assessed as {fmt.words(r['status']).lower()}"
+            for _, r in rows.iterrows()
+        ),
+        empty="No recommendation is reported as implemented without audit confirmation.",
+    )
 
 
 def revisions_table(ctx: Context) -> HTML:
     t = ctx.tables
     table = recommendations.revisions(t["recommendations"], t["recommendation_status"], t["periods"], ctx.period)
     return display.table(
-        table, "Revised target dates, with the original target and the reason given",
-        {"rec_id": "Ref", "period_id": "Revised in", "original_target_date": "Original target", "current_target_date": "Revised target", "revision_reason": "Reason"},
+        table,
+        "Revised target dates, with the original target and the reason given",
+        {
+            "rec_id": "Ref",
+            "period_id": "Revised in",
+            "original_target_date": "Original target",
+            "current_target_date": "Revised target",
+            "revision_reason": "Reason",
+        },
         formats={"original_target_date": lambda d: fmt.date(d) if not pd.isna(d) else "None set"},
     )
 
@@ -303,16 +457,29 @@ def changes_table(ctx: Context) -> HTML:
     before = _tracker(ctx, ctx.previous) if ctx.previous else None
     table = recommendations.changes_since(_tracker(ctx), before)
     if ctx.previous is None:
-        return display.paragraphs(["This is the first period in the pack, so there is no previous period to compare with."])
+        return display.paragraphs(
+            ["This is the first period in the pack, so there is no previous period to compare with."]
+        )
     table["now"] = table["status"].map(fmt.words)
     table["before"] = table["previous_status"].map(fmt.words)
-    return display.table(table, f"Changes in assessed status since {ctx.previous.label}", {"rec_id": "Ref", "before": f"At {ctx.previous.label}", "now": f"At {ctx.period.label}"})
+    return display.table(
+        table,
+        f"Changes in assessed status since {ctx.previous.label}",
+        {"rec_id": "Ref", "before": f"At {ctx.previous.label}", "now": f"At {ctx.period.label}"},
+    )
 
 
 def source_table(ctx: Context) -> HTML:
     by_source = ctx.figures["recommendations"]["by_source"]
-    frame = pd.DataFrame([(k, v["total"], v["implemented"]) for k, v in by_source.items()], columns=["source", "total", "implemented"])
-    return display.table(frame, "Recommendations implemented by source report", {"source": "Source report", "total": "Recommendations", "implemented": "Implemented"}, numeric=["total", "implemented"])
+    frame = pd.DataFrame(
+        [(k, v["total"], v["implemented"]) for k, v in by_source.items()], columns=["source", "total", "implemented"]
+    )
+    return display.table(
+        frame,
+        "Recommendations implemented by source report",
+        {"source": "Source report", "total": "Recommendations", "implemented": "Implemented"},
+        numeric=["total", "implemented"],
+    )
 
 
 # ---- data quality and provenance ------------------------------------------------------------------
@@ -321,11 +488,15 @@ def source_table(ctx: Context) -> HTML:
 def warnings_table(ctx: Context) -> HTML:
     """Every warning found when the pack was validated."""
     rows = pd.DataFrame(
-        [(f.file, f.line, f.column, f.value, f.rule) for f in ctx.pack.warnings], columns=["file", "line", "column", "value", "rule"]
+        [(f.file, f.line, f.column, f.value, f.rule) for f in ctx.pack.warnings],
+        columns=["file", "line", "column", "value", "rule"],
     )
-    return display.table(rows, f"Data pack warnings ({len(rows)}): accepted, but worth checking with the supplier",
-                         {"file": "File", "line": "Line", "column": "Column", "value": "Value", "rule": "Warning"},
-                         formats={"line": lambda v: "" if pd.isna(v) else str(int(v))})
+    return display.table(
+        rows,
+        f"Data pack warnings ({len(rows)}): accepted, but worth checking with the supplier",
+        {"file": "File", "line": "Line", "column": "Column", "value": "Value", "rule": "Warning"},
+        formats={"line": lambda v: "" if pd.isna(v) else str(int(v))},
+    )
 
 
 def not_collated_table(ctx: Context) -> HTML:
@@ -335,15 +506,24 @@ def not_collated_table(ctx: Context) -> HTML:
     names = t["bodies"].set_index("body_id")["name"]
     items["body"] = items["body_id"].map(names)
     items["type_words"] = items["type"].map(fmt.words)
-    return display.table(items, f"Returns not collated up to {ctx.period.label} ({len(items)}): missing data, never counted as zero",
-                         {"table": "Table", "period_id": "Period", "body": "Body", "type_words": "Type", "line": "Line in file"})
+    return display.table(
+        items,
+        f"Returns not collated up to {ctx.period.label} ({len(items)}): missing data, never counted as zero",
+        {"table": "Table", "period_id": "Period", "body": "Body", "type_words": "Type", "line": "Line in file"},
+    )
 
 
 def provenance_table(ctx: Context) -> HTML:
     """Input file hashes, parameters and code revision behind this report."""
     from .provenance import code_revision, input_hashes
 
-    rows = [("Data pack", str(ctx.pack.directory.name), ""), ("Period", ctx.period.period_id, ctx.period.label), ("Code revision", code_revision(), "")]
+    rows = [
+        ("Data pack", str(ctx.pack.directory.name), ""),
+        ("Period", ctx.period.period_id, ctx.period.label),
+        ("Code revision", code_revision(), ""),
+    ]
     rows += [(f"Input file {name}", digest, "SHA-256") for name, digest in input_hashes(ctx.pack.directory).items()]
     frame = pd.DataFrame(rows, columns=["item", "value", "note"])
-    return display.table(frame, "Provenance: the inputs and code behind this report", {"item": "Item", "value": "Value", "note": "Note"})
+    return display.table(
+        frame, "Provenance: the inputs and code behind this report", {"item": "Item", "value": "Value", "note": "Note"}
+    )

@@ -1,215 +1,377 @@
 """Read and validate transaction-level MI (CSV or Parquet; millions of rows).
 
-The rows are never looped over in Python: the file is read by pyarrow into
-columns of text (or native Parquet types) and every rule of the contract is
-one vectorised DuckDB query. The cell rules are those of ``parsers.py``; a
-test checks that both agree.
+The rows are never looped over in Python. Every column but ``transaction_id``
+holds few distinct values (two centres, some bodies, a few thousand dates), so
+it is read dictionary-encoded: each distinct cell is parsed once, by the cell
+parsers of ``parsers.py`` (the single definition of a valid cell), and the
+typed column is a ``take`` from the parsed dictionary. Rows are scanned only
+for a rule that some value breaks, to find their lines. ``transaction_id`` is
+checked for repeats by sorting a 64-bit hash of each value; equal hashes are
+then confirmed on the values themselves.
+
+A column of many distinct values (say, timestamps where dates belong) is still
+checked correctly, only more slowly: its distinct values are parsed one by one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .contract import ID_PATTERN, SERVICES, TABLES
+from . import parsers
+from .contract import TABLES, Column
 from .errors import ERROR, WARNING, Finding
+from .tables import _check_minimum
 
 SPEC = TABLES["transactions"]
 # At most this many findings per rule and column; the rest are counted in one more finding.
 MAX_FINDINGS_PER_RULE = 50
+# Schema metadata naming the CSV file a table was read from, to count its lines when a finding needs one.
+CSV_PATH_KEY = b"audit_pipeline.csv_path"
 
-_ISO = r"^\d{4}-\d{2}-\d{2}$"
-_UK = r"^\d{1,2}/\d{1,2}/\d{4}$"
-_INT = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.0+)?$"
-
-
-def _read_csv(path: Path, findings: list[Finding]) -> pa.Table:
-    # Read every column as text: first the header, to name the types.
-    with path.open("rb") as handle:
-        head = handle.readline().decode("utf-8-sig", errors="replace")
-    names = [n.strip() for n in head.rstrip("\r\n").split(",")]
-    options = {n: pa.string() for n in names}
-
-    def read_text(encoding: str) -> pa.Table:
-        return pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
-            convert_options=pacsv.ConvertOptions(column_types=options, strings_can_be_null=False),
-        )
-
-    try:
-        table = read_text("utf8")
-        if any(pa.types.is_binary(t) for t in table.schema.types):
-            raise UnicodeError
-    except (UnicodeError, pa.ArrowInvalid) as exc:
-        if isinstance(exc, pa.ArrowInvalid) and "UTF8" not in str(exc).upper():
-            raise
-        table = read_text("cp1252")
-        findings.append(Finding(WARNING, path.name, "not UTF-8; read as Windows-1252 (as Excel saves on UK machines)"))
-    return table
+_KEY = "transaction_id"
+_ARROW_TYPES = {"date": pa.date32(), "int": pa.int64()}
+_TEXT_PARSERS: dict[str, Callable[[Column], Callable[[str], object]]] = {
+    "id": lambda c: parsers.parse_id,
+    "date": lambda c: parsers.parse_date,
+    "int": lambda c: parsers.parse_int,
+    "enum": lambda c: partial(parsers.parse_enum, values=c.values),
+    "text": lambda c: parsers.parse_text,
+}
+_INT64 = range(-(2**63), 2**63)
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 
 def read_transactions(path: Path, findings: list[Finding]) -> pa.Table | None:
     """Read the file into an Arrow table (text columns for CSV), or ``None`` with a finding."""
     try:
         if path.suffix.lower() == ".parquet":
-            return pq.read_table(path)
+            return _read_parquet(path)
         return _read_csv(path, findings)
+    except UnicodeDecodeError:
+        line = _undecodable_line(path)
+        findings.append(Finding(ERROR, path.name, "cannot be decoded as UTF-8 or Windows-1252 text", line=line))
     except (pa.ArrowInvalid, OSError) as exc:
         message = str(exc).splitlines()[0]
-        findings.append(Finding(ERROR, path.name, f"cannot be read: {message}"))
-        return None
+        bad_row = _first_malformed_row(path) if "CSV parse error" in message else None
+        if bad_row is None:
+            findings.append(Finding(ERROR, path.name, f"cannot be read: {message}"))
+        else:
+            rule = f"has {bad_row.actual_columns} cells where the header has {bad_row.expected_columns}"
+            findings.append(Finding(ERROR, path.name, rule, line=bad_row.number, value=bad_row.text))
+    return None
 
 
-def _date_sql(column: str, arrow_type: pa.DataType) -> tuple[str, str]:
-    """(typed value SQL, is-invalid SQL) for a date column of text or native type."""
-    if pa.types.is_date(arrow_type) or pa.types.is_timestamp(arrow_type):
-        return f"CAST({column} AS DATE)", "FALSE"
-    text = f"trim(CAST({column} AS VARCHAR))"
-    value = (
-        f"CASE WHEN regexp_full_match({text}, '{_ISO}') THEN CAST(try_strptime({text}, '%Y-%m-%d') AS DATE) "
-        f"WHEN regexp_full_match({text}, '{_UK}') THEN CAST(try_strptime({text}, '%d/%m/%Y') AS DATE) END"
+def _read_parquet(path: Path) -> pa.Table:
+    """Read Parquet, with text columns (but ``transaction_id``) dictionary-encoded."""
+    schema = pq.read_schema(path)
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    return pq.read_table(path, read_dictionary=[n for n in text if _fold(n) != _KEY])
+
+
+def _read_csv(path: Path, findings: list[Finding]) -> pa.Table:
+    """Read every column as text; fall back to Windows-1252 when the file is not UTF-8."""
+    try:
+        table = _read_csv_text(path, "utf8")
+    except pa.ArrowInvalid as exc:
+        if "UTF8" not in str(exc).upper():
+            raise
+        table = _read_csv_text(path, "cp1252")
+        findings.append(Finding(WARNING, path.name, "not UTF-8; read as Windows-1252 (as Excel saves on UK machines)"))
+    return table.replace_schema_metadata({CSV_PATH_KEY: str(path).encode()})
+
+
+def _read_csv_text(path: Path, encoding: str, parse_options: pacsv.ParseOptions | None = None) -> pa.Table:
+    """Read text cells: ``transaction_id`` plain, the other columns dictionary-encoded (few distinct values)."""
+    names = _csv_header(path, encoding)
+    dictionary = pa.dictionary(pa.int32(), pa.string())
+    types = {n: pa.string() if _fold(n) == _KEY else dictionary for n in names}
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(encoding=encoding, use_threads=parse_options is None),
+        parse_options=parse_options,
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False),
     )
-    return value, f"({text} <> '' AND ({value}) IS NULL)"
 
 
-def _int_sql(column: str, arrow_type: pa.DataType) -> tuple[str, str]:
-    if pa.types.is_integer(arrow_type):
-        return f"CAST({column} AS BIGINT)", "FALSE"
-    text = f"trim(CAST({column} AS VARCHAR))"
-    value = f"TRY_CAST(regexp_replace(regexp_replace({text}, '\\.0+$', ''), ',', '', 'g') AS BIGINT)"
-    return value, f"(NOT regexp_full_match({text}, '{_INT}') OR ({value}) IS NULL)"
+def _csv_header(path: Path, encoding: str) -> list[str]:
+    """The column names as pyarrow reads them (quotes, BOM), from the first block only."""
+    skip_bad_rows = pacsv.ParseOptions(invalid_row_handler=lambda row: "skip")
+    reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(encoding=encoding), parse_options=skip_bad_rows)
+    reader.close()
+    return reader.schema.names
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _first_malformed_row(path: Path) -> pacsv.InvalidRow | None:
+    """The first row whose number of cells differs from the header's (read again, in order, to know its line)."""
+    rows: list[pacsv.InvalidRow] = []
+
+    def keep(row: pacsv.InvalidRow) -> str:
+        rows.append(row)
+        return "error"
+
+    for encoding in ("utf8", "cp1252"):
+        try:
+            _read_csv_text(path, encoding, pacsv.ParseOptions(invalid_row_handler=keep))
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            pass
+        if rows:
+            return rows[0]
+    return None
+
+
+def _undecodable_line(path: Path) -> int | None:
+    """The line of the first byte that Windows-1252 leaves undefined."""
+    line = 1
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 24), b""):
+            match = _CP1252_UNDEFINED.search(block)
+            if match:
+                return line + block.count(b"\n", 0, match.start())
+            line += block.count(b"\n")
+    return None
+
+
+def _fold(name: str) -> str:
+    return name.strip().lower()
+
+
+def _header(raw: pa.Table, file: str, findings: list[Finding]) -> dict[str, int] | None:
+    """Map each folded column name to its position; ``None`` if a required column is missing."""
+    positions: dict[str, int] = {}
+    known = {c.name for c in SPEC.columns}
+    for position, name in enumerate(raw.column_names):
+        folded = _fold(name)
+        if folded in positions:
+            findings.append(Finding(ERROR, file, "the same column appears twice in the header", line=1, column=folded))
+            continue
+        positions[folded] = position
+        if folded not in known:
+            findings.append(Finding(WARNING, file, "unknown column: kept and ignored", line=1, column=name.strip()))
+    missing = [c.name for c in SPEC.columns if c.present and c.name not in positions]
+    for name in missing:
+        findings.append(Finding(ERROR, file, "required column is missing from the header", line=1, column=name))
+    return None if missing else positions
+
+
+@dataclass
+class _Encoded:
+    """A column as its distinct cells and, for each row, the position of its cell among them."""
+
+    distinct: list
+    indices: pa.ChunkedArray  # int32; null for a missing cell (Parquet)
+
+    @classmethod
+    def of(cls, column: pa.ChunkedArray) -> _Encoded:
+        if pa.types.is_null(column.type):
+            column = column.cast(pa.string())
+        if not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column)
+        column = pa.table({"c": column}).unify_dictionaries().column(0)
+        if column.num_chunks == 0:
+            return cls([], pa.chunked_array([], pa.int32()))
+        indices = pa.chunked_array([c.indices for c in column.chunks], column.type.index_type).combine_chunks()
+        return cls(column.chunk(0).dictionary.to_pylist(), pa.chunked_array([indices.cast(pa.int32())]))
+
+    def cells(self, rows: list[int]) -> list[str]:
+        """The cells of ``rows`` as text, as written in the file."""
+        positions = self.indices.take(pa.array(rows, pa.int64())).to_pylist()
+        return ["" if p is None or self.distinct[p] is None else str(self.distinct[p]) for p in positions]
+
+
+@dataclass
+class _Breach:
+    """The rows (a boolean mask) that break one rule of one column, and how to show their values."""
+
+    column: str
+    rule: str
+    mask: pa.ChunkedArray
+    values: Callable[[list[int]], list[str]]
 
 
 def validate_transactions(
     raw: pa.Table, file: str, centre_ids: set[str] | None, body_ids: set[str] | None, findings: list[Finding]
 ) -> pa.Table | None:
-    """Check every rule; return the typed table (dates as date32, ``sla_days`` int64) or ``None``."""
-    by_folded = {}
-    for name in raw.column_names:
-        folded = name.strip().lower()
-        if folded in by_folded:
-            findings.append(Finding(ERROR, file, "the same column appears twice in the header", line=1, column=folded))
-        by_folded[folded] = name
-    known = {c.name for c in SPEC.columns}
-    for folded, name in by_folded.items():
-        if folded not in known:
-            findings.append(Finding(WARNING, file, "unknown column: kept and ignored", line=1, column=name.strip()))
-    missing = [c.name for c in SPEC.columns if c.present and c.name not in by_folded]
-    for name in missing:
-        findings.append(Finding(ERROR, file, "required column is missing from the header", line=1, column=name))
-    if missing:
-        return None
+    """Check every rule; return the typed table (dates as date32, ``sla_days`` int64) or ``None``.
 
+    Typed columns hold null where a cell is empty or invalid; ``service`` is normalised (``HR`` -> ``hr``).
+    """
+    positions = _header(raw, file, findings)
+    if positions is None:
+        return None
+    known = {"centre_id": centre_ids, "body_id": body_ids}
+    typed: dict[str, pa.ChunkedArray] = {}
+    breaches: list[_Breach] = []
+    encoded: dict[str, _Encoded] = {}
+    for column in SPEC.columns:
+        source = raw.column(positions[column.name]) if column.name in positions else None
+        if column.name == _KEY:
+            typed[_KEY], key_breaches = _check_key(source, column)
+            breaches += key_breaches
+            continue
+        if source is None:
+            typed[column.name] = pa.chunked_array([pa.nulls(raw.num_rows, _ARROW_TYPES.get(column.kind, pa.string()))])
+            continue
+        encoded[column.name] = _Encoded.of(source)
+        typed[column.name], cell_breaches = _check_cells(column, encoded[column.name], known.get(column.name))
+        breaches += cell_breaches
+    if "completed_date" in encoded:
+        early = pc.less(typed["completed_date"], typed["received_date"])
+        breaches.append(_Breach("completed_date", "must be on or after received_date", early, encoded["completed_date"].cells))
+    lines = _LineNumbers(raw)
+    for breach in breaches:
+        _report(breach, file, lines, findings)
+    _report_repeats(typed[_KEY], file, lines, findings)
+    return pa.table({c.name: typed[c.name] for c in SPEC.columns})
+
+
+def _check_key(source: pa.ChunkedArray, column: Column) -> tuple[pa.ChunkedArray, list[_Breach]]:
+    """``transaction_id`` as trimmed text (null when empty) and the rows where it is empty."""
+    text = source if pa.types.is_string(source.type) else source.cast(pa.string())
+    trimmed = pc.utf8_trim_whitespace(text)
+    empty = pc.or_kleene(pc.is_null(trimmed), pc.equal(trimmed, ""))
+    if not pc.any(empty).as_py():
+        return trimmed, []
+    typed = pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
+    return typed, [_Breach(column.name, "must not be empty", empty, lambda rows: [""] * len(rows))]
+
+
+def _check_cells(column: Column, encoded: _Encoded, known: set[str] | None) -> tuple[pa.ChunkedArray, list[_Breach]]:
+    """Parse each distinct cell once; the typed column, and a breach for each rule that some cell breaks."""
+    values, broken = [], defaultdict(list)
+    for position, cell in enumerate(encoded.distinct):
+        value, problem = _parse_cell(column, cell)
+        if problem is None and known is not None and value is not None and value not in known:
+            target = "centres" if column.name == "centre_id" else "bodies"
+            value, problem = None, f"must be a {column.name} listed in {target}"
+        values.append(value)
+        if problem:
+            broken[problem].append(position)
+    if column.filled and encoded.indices.null_count:
+        broken["must not be empty"].append(None)  # a missing (null) cell is empty too
+    dictionary = pa.array(values, _ARROW_TYPES.get(column.kind, pa.string()))
+    typed = pc.take(dictionary, encoded.indices)
+    breaches = [
+        _Breach(column.name, rule, pc.is_in(encoded.indices, value_set=pa.array(where, pa.int32())), encoded.cells)
+        for rule, where in broken.items()
+    ]
+    return typed, breaches
+
+
+def _parse_cell(column: Column, cell: object) -> tuple[object, str | None]:
+    """(typed value, None), or (None, the rule it breaks); a blank cell is (None, None) where allowed."""
+    if cell is None or (isinstance(cell, str) and parsers.is_blank(cell)):
+        return None, "must not be empty" if column.filled else None
+    if column.kind == "date" and isinstance(cell, dt.date):  # a Parquet date or timestamp
+        value = cell.date() if isinstance(cell, dt.datetime) else cell
+    elif column.kind == "int" and isinstance(cell, int) and not isinstance(cell, bool):
+        value = cell
+    else:
+        try:
+            value = _TEXT_PARSERS[column.kind](column)(str(cell))
+        except ValueError as exc:
+            return None, str(exc)
+    if column.kind == "int" and value not in _INT64:
+        return None, "not a whole number that fits in 64 bits"
+    problem = _check_minimum(column, value)
+    return (None, problem) if problem else (value, None)
+
+
+class _LineNumbers:
+    """The line of each row: as a person counts in the CSV file (header = line 1; empty lines count)."""
+
+    def __init__(self, raw: pa.Table):
+        metadata = raw.schema.metadata or {}
+        self._csv = Path(metadata[CSV_PATH_KEY].decode()) if CSV_PATH_KEY in metadata else None
+        self._rows = raw.num_rows
+        self._lines: np.ndarray | None = None
+
+    def of(self, rows: list[int]) -> list[int]:
+        if self._csv is not None and self._lines is None:
+            self._lines = _non_empty_lines(self._csv)
+        if self._lines is None or len(self._lines) != self._rows + 1:
+            return [row + 2 for row in rows]  # Parquet, or lines we cannot match to rows: as if written out
+        return [int(self._lines[row + 1]) for row in rows]
+
+
+def _non_empty_lines(path: Path) -> np.ndarray:
+    """Numbers (from 1) of the lines that are not empty: the header and the rows that pyarrow reads."""
+    with path.open("rb") as handle:
+        newline = b"\r" if b"\n" not in handle.read(1 << 20) and path.stat().st_size else b"\n"
+        handle.seek(0)
+        ends, carriage_returns, offset = [], [], 0
+        for block in iter(lambda: handle.read(1 << 24), b""):
+            data = np.frombuffer(block, np.uint8)
+            ends.append(np.flatnonzero(data == newline[0]) + offset)
+            carriage_returns.append(np.flatnonzero(data == ord("\r")) + offset)
+            offset += len(block)
+    ends = np.concatenate([*ends, np.array([offset], np.int64)])  # the end of file ends the last line
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    length = ends - starts
+    empty = (length <= 0) | ((length == 1) & np.isin(starts, np.concatenate(carriage_returns)))
+    return np.flatnonzero(~empty) + 1
+
+
+def _report(breach: _Breach, file: str, lines: _LineNumbers, findings: list[Finding]) -> None:
+    """Add a finding for each of the first rows that break the rule, then one counting the rest."""
+    count = pc.sum(breach.mask).as_py() or 0
+    if not count:
+        return
+    rows = _first_rows(breach.mask, MAX_FINDINGS_PER_RULE)
+    for line, value in zip(lines.of(rows), breach.values(rows), strict=True):
+        findings.append(Finding(ERROR, file, breach.rule, line=line, column=breach.column, value=value))
+    if count > len(rows):
+        findings.append(Finding(ERROR, file, f"{breach.rule}: {count - len(rows)} more rows like this", column=breach.column))
+
+
+def _first_rows(mask: pa.ChunkedArray, limit: int) -> list[int]:
+    """Positions of the first ``limit`` true values of ``mask``."""
+    rows: list[int] = []
+    offset = 0
+    for chunk in mask.chunks:
+        hits = pc.indices_nonzero(chunk.fill_null(False))
+        rows += [offset + i for i in hits[: limit - len(rows)].to_pylist()]
+        if len(rows) >= limit:
+            break
+        offset += len(chunk)
+    return rows
+
+
+def _report_repeats(ids: pa.ChunkedArray, file: str, lines: _LineNumbers, findings: list[Finding]) -> None:
+    """``transaction_id`` is unique: a finding for each of the first rows that repeat an earlier one."""
     con = duckdb.connect()
     try:
         con.execute("SET threads TO 2")
-        lines = pa.array(np.arange(2, raw.num_rows + 2, dtype=np.int64))
-        con.register("raw_in", raw.append_column("_line_number", lines))
-        typed, checks = _typed_select(raw, by_folded)
-        con.execute(f"CREATE TEMP TABLE t AS SELECT _line_number AS _line, {typed} FROM raw_in")
-        _collect(con, file, checks, findings)
-        _check_keys_and_refs(con, file, centre_ids, body_ids, findings)
-        return con.execute(
-            "SELECT transaction_id, centre_id, body_id, service, received_date, completed_date, sla_days FROM t ORDER BY _line"
-        ).to_arrow_table()
+        con.register("ids", pa.table({"id": ids}))
+        hashes = con.sql("SELECT hash(id) AS h FROM ids WHERE id IS NOT NULL").to_arrow_table().column("h")
+        hashes = np.sort(hashes.to_numpy())
+        if not np.any(hashes[1:] == hashes[:-1]):
+            return  # no two hashes are equal, so no two values are
+        con.register("numbered", pa.table({"id": ids, "row": np.arange(len(ids))}))
+        repeats = con.sql(
+            "SELECT row, first FROM (SELECT row, min(row) OVER (PARTITION BY id) AS first FROM numbered WHERE id IS NOT NULL) "
+            "WHERE row > first ORDER BY row"
+        ).fetchnumpy()
     finally:
         con.close()
-
-
-def _typed_select(raw: pa.Table, by_folded: dict[str, str]) -> tuple[str, list[tuple[str, str, str]]]:
-    """The SELECT list that types every column, and (column, invalid SQL, rule) checks."""
-    select, checks = [], []
-    for column in SPEC.columns:
-        source = by_folded.get(column.name)
-        if source is None:
-            select.append(f"NULL AS {column.name}_src, NULL AS {column.name}")
-            continue
-        q = _quote(source)
-        arrow_type = raw.schema.field(source).type
-        text = f"trim(CAST({q} AS VARCHAR))"
-        select.append(f"{text} AS {column.name}_src")
-        blank = f"({q} IS NULL OR {text} = '')"
-        if column.kind == "date":
-            value, invalid = _date_sql(q, arrow_type)
-            rule = "not a date: use YYYY-MM-DD or DD/MM/YYYY (never month-first)"
-        elif column.kind == "int":
-            value, invalid = _int_sql(q, arrow_type)
-            rule = "not a whole number"
-        elif column.kind == "enum":
-            value = f"lower(regexp_replace({text}, '[\\s_-]+', '_', 'g'))"
-            allowed = ", ".join(f"'{v}'" for v in SERVICES)
-            invalid = f"({value} NOT IN ({allowed}))"
-            rule = "not one of: " + ", ".join(SERVICES)
-        elif column.kind == "id":
-            value, invalid = text, f"NOT regexp_full_match({text}, '{ID_PATTERN[1:-1]}')"
-            rule = "not a valid identifier: use letters, digits, '_', '.' or '-', starting with a letter or digit, at most 64 characters"
-        else:
-            value, invalid = text, "FALSE"
-            rule = ""
-        select.append(f"CASE WHEN {blank} THEN NULL ELSE {value} END AS {column.name}")
-        if column.filled:
-            checks.append((column.name, blank, "must not be empty"))
-        checks.append((column.name, f"(NOT {blank} AND {invalid})", rule))
-    checks.append(("sla_days", "sla_days IS NOT NULL AND sla_days <= 0", "must be greater than 0"))
-    checks.append(("completed_date", "completed_date < received_date", "must be on or after received_date"))
-    return ", ".join(select), checks
-
-
-def _collect(con: duckdb.DuckDBPyConnection, file: str, checks, findings: list[Finding]) -> None:
-    """Run every row check in one scan; add up to MAX_FINDINGS_PER_RULE findings each, then a count."""
-    sums = ", ".join(f"count(*) FILTER (WHERE {sql})" for _, sql, _ in checks)
-    counts = con.execute(f"SELECT {sums} FROM t").fetchone()
-    for (column, sql, rule), count in zip(checks, counts, strict=True):
-        if not count:
-            continue
-        rows = con.execute(
-            f"SELECT _line, {column}_src FROM t WHERE {sql} ORDER BY _line LIMIT {MAX_FINDINGS_PER_RULE}"
-        ).fetchall()
-        for line, value in rows:
-            findings.append(Finding(ERROR, file, rule, line=int(line), column=column, value=value))
-        if count > len(rows):
-            findings.append(Finding(ERROR, file, f"{rule}: {count - len(rows)} more rows like this", column=column))
-
-
-def _check_keys_and_refs(con, file: str, centre_ids, body_ids, findings: list[Finding]) -> None:
-    dup_count = con.execute(
-        "SELECT count(*) FROM (SELECT transaction_id FROM t WHERE transaction_id IS NOT NULL "
-        "GROUP BY transaction_id HAVING count(*) > 1)"
-    ).fetchone()[0]
-    if dup_count:
-        rows = con.execute(
-            "SELECT _line, transaction_id, first_line FROM (SELECT _line, transaction_id, "
-            "min(_line) OVER (PARTITION BY transaction_id) AS first_line FROM t WHERE transaction_id IS NOT NULL) "
-            f"WHERE _line > first_line ORDER BY _line LIMIT {MAX_FINDINGS_PER_RULE}"
-        ).fetchall()
-        for line, value, first in rows:
-            findings.append(
-                Finding(ERROR, file, f"transaction_id must be unique; already used on line {first}", line=int(line),
-                        column="transaction_id", value=value)
-            )
-        if dup_count > len(rows):
-            findings.append(Finding(ERROR, file, f"transaction_id must be unique: {dup_count} values repeat in all", column="transaction_id"))
-    for column, ids, target in (("centre_id", centre_ids, "centres"), ("body_id", body_ids, "bodies")):
-        if ids is None:
-            continue
-        con.execute(f"CREATE OR REPLACE TEMP TABLE known_{column} (id VARCHAR)")
-        con.executemany(f"INSERT INTO known_{column} VALUES (?)", [(i,) for i in sorted(ids)])
-        where = f"{column} IS NOT NULL AND {column} NOT IN (SELECT id FROM known_{column})"
-        count = con.execute(f"SELECT count(*) FROM t WHERE {where}").fetchone()[0]
-        if not count:
-            continue
-        rows = con.execute(f"SELECT _line, {column} FROM t WHERE {where} ORDER BY _line LIMIT {MAX_FINDINGS_PER_RULE}").fetchall()
-        for line, value in rows:
-            findings.append(Finding(ERROR, file, f"must be a {column} listed in {target}", line=int(line), column=column, value=value))
-        if count > len(rows):
-            findings.append(Finding(ERROR, file, f"must be a {column} listed in {target}: {count - len(rows)} more rows like this", column=column))
+    shown = [int(r) for r in repeats["row"][:MAX_FINDINGS_PER_RULE]]
+    firsts = lines.of([int(r) for r in repeats["first"][:MAX_FINDINGS_PER_RULE]])
+    values = ids.take(pa.array(shown, pa.int64())).to_pylist()
+    for line, first, value in zip(lines.of(shown), firsts, values, strict=True):
+        rule = f"transaction_id must be unique; already used on line {first}"
+        findings.append(Finding(ERROR, file, rule, line=line, column=_KEY, value=value))
+    if len(repeats["row"]) > len(shown):
+        rule = f"transaction_id must be unique: {len(repeats['row']) - len(shown)} more rows like this"
+        findings.append(Finding(ERROR, file, rule, column=_KEY))

@@ -13,9 +13,10 @@ for path in (str(ROOT), str(TESTS)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
+from packbuilder import write_pack  # noqa: E402
+
 from audit_pipeline.datapack import validate_pack  # noqa: E402
 from audit_pipeline.errors import ERROR, WARNING, Finding  # noqa: E402
-from packbuilder import write_pack  # noqa: E402
 
 
 def errors_of(findings: list[Finding]) -> list[Finding]:
@@ -48,6 +49,17 @@ def assert_finding(
     if value is not ...:
         assert finding.value == value, str(finding)
     assert rule.lower() in finding.rule.lower(), str(finding)
+
+
+def assert_errors(findings: list[Finding], expected: list[tuple]) -> None:
+    """The errors are exactly ``expected``: ``(file, line, column, value, words of the rule)`` each, in any order."""
+    errors = errors_of(findings)
+    got = sorted(((f.file, f.line or 0, f.column or "", f.value) for f in errors), key=str)
+    want = sorted(((e[0], e[1] or 0, e[2] or "", e[3]) for e in expected), key=str)
+    assert got == want, "errors were:\n" + "\n".join(map(str, errors))
+    for file, line, column, _, rule in expected:
+        match = next(f for f in errors if (f.file, f.line or 0, f.column or "") == (file, line or 0, column or ""))
+        assert rule.lower() in match.rule.lower(), str(match)
 
 
 @pytest.fixture

@@ -205,7 +205,7 @@ def write_table(
 ) -> Path:
     """Write one table; ``fmt`` csv, xlsx or parquet; ``encoding`` for CSV (``utf-8-sig`` for a BOM)."""
     rows = list(rows)
-    columns = columns or COLUMNS[name]
+    columns = COLUMNS[name] if columns is None else columns
     path = folder / f"{name}.{fmt}"
     if fmt == "csv":
         path.write_bytes(csv_text(columns, rows, header).encode(encoding))

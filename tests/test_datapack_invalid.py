@@ -7,7 +7,7 @@ asserts the single error that results, exactly where it is.
 from __future__ import annotations
 
 import pytest
-from conftest import assert_finding, errors_of, only_error
+from conftest import assert_errors, assert_finding, errors_of, only_error
 from packbuilder import COLUMNS, PROGRAMME_YAML, REQUIRED_TABLES, default_tables, line, write_pack, write_table
 
 from audit_pipeline import parsers
@@ -53,13 +53,17 @@ def test_both_csv_and_xlsx_for_a_table_with_different_case(pack_dir):
     assert "exactly one file per table" in only_error(findings).rule
 
 
-@pytest.mark.parametrize(
-    ("table", "column"),
-    [(name, c.name) for name, spec in TABLES.items() for c in spec.columns if c.present],
-)
-def test_missing_required_column(invalid, table, column):
-    finding = invalid(drop_columns={table: [column]})
-    assert_finding(finding, file=f"{table}.csv", line=1, column=column, rule="required column is missing")
+@pytest.mark.parametrize("table", list(COLUMNS))
+def test_missing_required_columns(check, table):
+    required = [c.name for c in TABLES[table].columns if c.present]
+    pack, findings = check(drop_columns={table: required})
+    assert pack is None
+    assert_errors(findings, [(f"{table}.csv", 1, column, None, "required column is missing") for column in required])
+
+
+def test_missing_one_required_column(invalid):
+    finding = invalid(drop_columns={"savings": ["attribution"]})
+    assert_finding(finding, file="savings.csv", line=1, column="attribution", rule="required column is missing")
 
 
 def test_missing_required_column_in_xlsx(invalid):
@@ -152,7 +156,7 @@ def test_multiline_cell_shifts_the_lines_after_it(invalid):
 def test_blank_lines_count(pack_dir):
     write_pack(pack_dir, cells={("costs", 2, "cost_type"): "capital"})
     path = pack_dir / "costs.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("\r\n", "\r\n\r\n", 1), encoding="utf-8")
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r\n\r\n", 1))  # a blank line 2
     pack, findings = validate_pack(pack_dir)
     assert_finding(only_error(findings), file="costs.csv", line=5, column="cost_type", value="capital")
 
@@ -189,10 +193,13 @@ def test_extra_column_named_line_does_not_move_findings(invalid):
 # --- cells ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["E/2", ".E2", "../E2", "x" * 65, "E 2", "-E2"])
-def test_bad_identifier(invalid, value):
-    finding = invalid(cells={("estimates", 1, "estimate_id"): value})
-    assert_finding(finding, file="estimates.csv", line=3, column="estimate_id", value=value, rule="not a valid identifier")
+BAD_IDS = ["E/2", ".E2", "../E2", "x" * 65, "E 2", "-E2", "é"]
+
+
+def test_bad_identifier(check):
+    rows = [{**default_tables()["estimates"][0], "estimate_id": value} for value in BAD_IDS]
+    pack, findings = check(add_rows={"estimates": rows})
+    assert_errors(findings, [("estimates.csv", 5 + i, "estimate_id", v, "not a valid identifier") for i, v in enumerate(BAD_IDS)])
 
 
 def test_bad_identifier_in_a_reference_is_one_error(invalid):
@@ -200,20 +207,21 @@ def test_bad_identifier_in_a_reference_is_one_error(invalid):
     assert_finding(finding, file="costs.csv", line=4, column="body_id", value="../B3", rule="not a valid identifier")
 
 
-@pytest.mark.parametrize(
-    ("value", "rule"),
-    [
-        ("01/13/2014", "month-first"),
-        ("31/02/2014", "not a real calendar date"),
-        ("2014-02-29", "not a real calendar date"),
-        ("2014/01/13", "not a date"),
-        ("13 Jan 2014", "not a date"),
-        ("TBC", "not a date"),
-    ],
-)
-def test_bad_date(invalid, value, rule):
-    finding = invalid(cells={("recommendations", 1, "source_date"): value})
-    assert_finding(finding, file="recommendations.csv", line=3, column="source_date", value=value, rule=rule)
+BAD_DATES = [
+    ("01/13/2014", "month-first"),
+    ("31/02/2014", "not a real calendar date"),
+    ("2014-02-29", "not a real calendar date"),
+    ("2014/01/13", "not a date"),
+    ("13 Jan 2014", "not a date"),
+    ("TBC", "not a date"),
+]
+
+
+def test_bad_date(check):
+    base = default_tables()["recommendations"][0]
+    rows = [{**base, "rec_id": f"R{10 + i}", "source_date": value} for i, (value, _) in enumerate(BAD_DATES)]
+    pack, findings = check(add_rows={"recommendations": rows})
+    assert_errors(findings, [("recommendations.csv", 4 + i, "source_date", v, rule) for i, (v, rule) in enumerate(BAD_DATES)])
 
 
 def test_bad_optional_date(invalid):
@@ -226,10 +234,17 @@ def test_bad_date_in_xlsx_text_cell(invalid):
     assert_finding(finding, file="periods.xlsx", line=3, column="start_date", value="01/13/2013", rule="month-first")
 
 
-@pytest.mark.parametrize("value", ["9.8m", "n/a", "TBC", "£9.8m", "1,23", "$9.8"])
-def test_bad_money(invalid, value):
-    finding = invalid(cells={("costs", 0, "amount_gbp_m"): value})
-    assert_finding(finding, file="costs.csv", line=2, column="amount_gbp_m", value=value, rule="not an amount in £ million")
+def _cost_rows(column: str, values: list[str]) -> list[dict]:
+    base = {"period_id": "P1", "body_id": "B1", "cost_type": "central_programme", "amount_gbp_m": "1", "status": "actual"}
+    return [{**base, column: value} for value in values]
+
+
+BAD_MONEY = ["9.8m", "n/a", "TBC", "£9.8m", "1,23", "$9.8", "9,8"]
+
+
+def test_bad_money(check):
+    pack, findings = check(add_rows={"costs": _cost_rows("amount_gbp_m", BAD_MONEY)})
+    assert_errors(findings, [("costs.csv", 5 + i, "amount_gbp_m", v, "not an amount in £ million") for i, v in enumerate(BAD_MONEY)])
 
 
 @pytest.mark.parametrize("table", ["costs", "savings"])
@@ -249,10 +264,10 @@ def test_amount_given_with_not_collated_is_a_warning(check):
     assert_finding(findings[0], file="costs.csv", line=3, column="amount_gbp_m", value="3", severity=WARNING, rule="ignored")
 
 
-@pytest.mark.parametrize("value", ["-1", "-£0.5", "£-0.5"])
-def test_negative_cost(invalid, value):
-    finding = invalid(cells={("costs", 0, "amount_gbp_m"): value})
-    assert_finding(finding, file="costs.csv", line=2, column="amount_gbp_m", value=value, rule="at least 0")
+def test_negative_cost(check):
+    values = ["-1", "-£0.5", "£-0.5", "-0.001"]
+    pack, findings = check(add_rows={"costs": _cost_rows("amount_gbp_m", values)})
+    assert_errors(findings, [("costs.csv", 5 + i, "amount_gbp_m", v, "at least 0") for i, v in enumerate(values)])
 
 
 def test_negative_estimate(invalid):
@@ -265,21 +280,23 @@ def test_negative_savings_are_allowed(valid):
     assert pack["savings"]["amount_gbp_m"].iloc[0] == -1234.5
 
 
-@pytest.mark.parametrize(
-    ("column", "value", "rule"),
-    [
-        ("customers", "many", "not a whole number"),
-        ("customers", "1.5", "not a whole number"),
-        ("customers", "-5", "at least 0"),
-        ("customers", "99999999999999999999", "too large"),
-        ("variations", "-1", "at least 0"),
-        ("open_change_requests", "-2", "at least 0"),
-        ("open_change_requests", "two", "not a whole number"),
-    ],
-)
-def test_bad_whole_numbers(invalid, column, value, rule):
-    finding = invalid(cells={("bodies", 2, column): value})
-    assert_finding(finding, file="bodies.csv", line=4, column=column, value=value, rule=rule)
+BAD_WHOLE_NUMBERS = [
+    ("customers", "many", "not a whole number"),
+    ("customers", "1.5", "not a whole number"),
+    ("customers", "-5", "at least 0"),
+    ("customers", "99999999999999999999", "too large"),
+    ("variations", "-1", "at least 0"),
+    ("variations", "", "must not be empty"),
+    ("open_change_requests", "-2", "at least 0"),
+    ("open_change_requests", "two", "not a whole number"),
+]
+
+
+def test_bad_whole_numbers(check):
+    base = {"name": "New body", "som_status": "not_adopted", "variations": "0", "customers": "1"}
+    rows = [{**base, "body_id": f"B{10 + i}", column: value} for i, (column, value, _) in enumerate(BAD_WHOLE_NUMBERS)]
+    pack, findings = check(add_rows={"bodies": rows})
+    assert_errors(findings, [("bodies.csv", 5 + i, c, v, rule) for i, (c, v, rule) in enumerate(BAD_WHOLE_NUMBERS)])
 
 
 def test_variations_must_be_zero_when_adopted(invalid):
@@ -292,34 +309,38 @@ def test_variations_zero_check_reads_folded_status(invalid):
     assert_finding(finding, file="bodies.csv", line=4, column="variations", value="3", rule="must be 0")
 
 
-@pytest.mark.parametrize(
-    ("table", "index", "column", "value"),
-    [
-        ("costs", 0, "cost_type", "capital"),
-        ("costs", 0, "status", "estimated"),
-        ("savings", 1, "attribution", "programme"),
-        ("savings", 0, "evidence_level", "good"),
-        ("estimates", 0, "measure", "savings"),
-        ("bodies", 1, "som_status", "adopted?"),
-        ("recommendations", 0, "response", "agreed"),
-        ("recommendation_status", 0, "status", "done"),
-        ("recommendation_status", 0, "reported_status", "complete"),
-        ("delivery_confidence", 0, "rating", "purple"),
-        ("kpis", 0, "unit", "pounds"),
-        ("kpis", 1, "direction", "up"),
-        ("centres", 0, "services", "finance;payroll"),
-        ("centres", 1, "services", "finance, hr"),
-    ],
-)
-def test_bad_enum(invalid, table, index, column, value):
-    finding = invalid(cells={(table, index, column): value})
-    assert_finding(finding, file=f"{table}.csv", line=line(table, index), column=column, value=value, rule="not ")
+BAD_ENUMS = [
+    ("costs", 0, "cost_type", "capital"),
+    ("costs", 1, "status", "estimated"),
+    ("savings", 1, "attribution", "programme"),
+    ("savings", 0, "evidence_level", "good"),
+    ("estimates", 0, "measure", "savings"),
+    ("bodies", 1, "som_status", "adopted?"),
+    ("recommendations", 0, "response", "agreed"),
+    ("recommendation_status", 0, "status", "done"),
+    ("recommendation_status", 0, "reported_status", "complete"),
+    ("delivery_confidence", 0, "rating", "purple"),
+    ("delivery_confidence", 1, "rating", "amber/green"),
+    ("kpis", 0, "unit", "pounds"),
+    ("kpis", 1, "direction", "up"),
+    ("centres", 0, "services", "finance;payroll"),
+    ("centres", 1, "services", "finance, hr"),
+]
 
 
-@pytest.mark.parametrize(("column", "value"), [("value", "92%"), ("value", ""), ("reported_on", "15/07")])
-def test_bad_kpi_value(invalid, column, value):
-    finding = invalid(cells={("kpi_values", 1, column): value})
-    assert_finding(finding, file="kpi_values.csv", line=3, column=column, value=value)
+def test_bad_enum(check):
+    pack, findings = check(cells={(t, i, c): v for t, i, c, v in BAD_ENUMS})
+    assert_errors(findings, [(f"{t}.csv", line(t, i), c, v, "not ") for t, i, c, v in BAD_ENUMS])
+
+
+def test_bad_kpi_values(check):
+    cells = {("kpi_values", 0, "value"): "92%", ("kpi_values", 1, "value"): "", ("kpi_values", 2, "reported_on"): "15/07"}
+    pack, findings = check(cells=cells)
+    assert_errors(findings, [
+        ("kpi_values.csv", 2, "value", "92%", "not a number"),
+        ("kpi_values.csv", 3, "value", "", "must not be empty"),
+        ("kpi_values.csv", 4, "reported_on", "15/07", "not a date"),
+    ])
 
 
 def test_bad_benchmark(invalid):
@@ -327,13 +348,11 @@ def test_bad_benchmark(invalid):
     assert_finding(finding, file="kpis.csv", line=2, column="benchmark", value="95%", rule="not a number")
 
 
-@pytest.mark.parametrize(
-    ("table", "index", "column"),
-    [("periods", 0, "label"), ("centres", 1, "provider"), ("recommendations", 1, "text"), ("costs", 2, "status")],
-)
-def test_required_cell_empty(invalid, table, index, column):
-    finding = invalid(cells={(table, index, column): ""})
-    assert_finding(finding, file=f"{table}.csv", line=line(table, index), column=column, value="", rule="must not be empty")
+def test_required_cells_empty(check):
+    empty = [("periods", 0, "label"), ("centres", 1, "provider"), ("recommendations", 1, "text"), ("costs", 2, "status"),
+             ("estimates", 1, "as_at"), ("kpis", 0, "name"), ("delivery_confidence", 0, "rating")]
+    pack, findings = check(cells={(t, i, c): "" for t, i, c in empty})
+    assert_errors(findings, [(f"{t}.csv", line(t, i), c, "", "must not be empty") for t, i, c in empty])
 
 
 # --- keys ----------------------------------------------------------------------------------------
@@ -357,19 +376,20 @@ _FIRST_LINE = {"periods": 3, "estimates": 2, "centres": 2, "bodies": 2, "recomme
 _KEY_VALUE = {"recommendation_status": "R2 + P1"}
 
 
-@pytest.mark.parametrize("table", list(_DUPLICATES))
-def test_duplicate_key_names_the_line_of_the_duplicate(invalid, table):
-    finding = invalid(add_rows={table: [_DUPLICATES[table]]})
-    key = TABLES[table].key
-    duplicate_line = len(default_tables()[table]) + 2
-    value = _KEY_VALUE.get(table, _DUPLICATES[table][key[0]])
-    assert_finding(finding, file=f"{table}.csv", line=duplicate_line, column=key[-1], value=value, rule="must be unique")
-    assert f"already used on line {_FIRST_LINE[table]}" in finding.rule
+def test_duplicate_keys_name_the_line_of_the_duplicate(check):
+    pack, findings = check(add_rows={table: [row] for table, row in _DUPLICATES.items()})
+    expected = []
+    for table, row in _DUPLICATES.items():
+        key = TABLES[table].key
+        expected.append((f"{table}.csv", len(default_tables()[table]) + 2, key[-1],
+                         _KEY_VALUE.get(table, row[key[0]]), f"already used on line {_FIRST_LINE[table]}"))
+    assert_errors(findings, expected)
+    assert all("must be unique" in f.rule for f in errors_of(findings))
 
 
 def test_duplicate_key_matches_after_trimming(invalid):
-    finding = invalid(cells={("kpis", 1, "kpi_id"): " K1 "})
-    assert_finding(finding, file="kpis.csv", line=3, column="kpi_id", value="K1", rule="must be unique")
+    finding = invalid(cells={("estimates", 2, "estimate_id"): " E1 "})
+    assert_finding(finding, file="estimates.csv", line=4, column="estimate_id", value="E1", rule="must be unique")
 
 
 def test_three_rows_with_one_key_give_two_findings(check):
@@ -388,28 +408,26 @@ def test_repeated_kpi_value_is_a_warning(check):
 # --- references ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("table", "index", "column", "target"),
-    [
-        ("bodies", 0, "centre_id", "centres.csv"),
-        ("costs", 1, "period_id", "periods.csv"),
-        ("costs", 2, "body_id", "bodies.csv"),
-        ("savings", 0, "period_id", "periods.csv"),
-        ("savings", 2, "body_id", "bodies.csv"),
-        ("recommendation_status", 2, "rec_id", "recommendations.csv"),
-        ("recommendation_status", 1, "period_id", "periods.csv"),
-        ("delivery_confidence", 1, "period_id", "periods.csv"),
-        ("kpi_values", 0, "period_id", "periods.csv"),
-        ("kpi_values", 1, "centre_id", "centres.csv"),
-        ("kpi_values", 2, "kpi_id", "kpis.csv"),
-        ("transactions", 1, "centre_id", "centres"),
-        ("transactions", 2, "body_id", "bodies"),
-    ],
-)
-def test_reference_to_a_missing_row(invalid, table, index, column, target):
-    finding = invalid(cells={(table, index, column): "X9"})
-    assert_finding(finding, file=f"{table}.csv", line=line(table, index), column=column, value="X9", rule="listed in")
-    assert target in finding.rule
+REFERENCES = [
+    ("bodies", 0, "centre_id", "centres.csv"),
+    ("costs", 1, "period_id", "periods.csv"),
+    ("costs", 2, "body_id", "bodies.csv"),
+    ("savings", 0, "period_id", "periods.csv"),
+    ("savings", 2, "body_id", "bodies.csv"),
+    ("recommendation_status", 2, "rec_id", "recommendations.csv"),
+    ("recommendation_status", 1, "period_id", "periods.csv"),
+    ("delivery_confidence", 1, "period_id", "periods.csv"),
+    ("kpi_values", 0, "period_id", "periods.csv"),
+    ("kpi_values", 1, "centre_id", "centres.csv"),
+    ("kpi_values", 2, "kpi_id", "kpis.csv"),
+    ("transactions", 1, "centre_id", "centres"),
+    ("transactions", 2, "body_id", "bodies"),
+]
+
+
+def test_references_to_missing_rows(check):
+    pack, findings = check(cells={(t, i, c): "X9" for t, i, c, _ in REFERENCES})
+    assert_errors(findings, [(f"{t}.csv", line(t, i), c, "X9", f"listed in {target}") for t, i, c, target in REFERENCES])
 
 
 def test_reference_into_an_xlsx_table_names_that_file(invalid):
@@ -476,28 +494,33 @@ def test_revised_target_date_needs_a_reason(invalid, index, date):
 # --- transactions --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("column", "value", "rule"),
-    [
-        ("sla_days", "0", "greater than 0"),
-        ("sla_days", "-3", "greater than 0"),
-        ("sla_days", "1.5", "whole number"),
-        ("sla_days", "five", "whole number"),
-        ("sla_days", "", "must not be empty"),
-        ("service", "payroll", "not one of"),
-        ("received_date", "31/02/2013", "not a date"),
-        ("received_date", "04/13/2013", "not a date"),
-        ("received_date", "", "must not be empty"),
-        ("completed_date", "2013-13-01", "not a date"),
-        ("completed_date", "20/13/2013", "not a date"),
-        ("centre_id", "C/1", "not a valid identifier"),
-        ("transaction_id", "", "must not be empty"),
-    ],
-)
+BAD_TRANSACTIONS = [
+    ("sla_days", "0", "greater than 0"),
+    ("sla_days", "-3", "greater than 0"),
+    ("sla_days", "1.5", "whole number"),
+    ("sla_days", "five", "whole number"),
+    ("sla_days", "", "must not be empty"),
+    ("service", "payroll", "not one of"),
+    ("received_date", "31/02/2013", "not a real calendar date"),
+    ("received_date", "04/13/2013", "month-first"),
+    ("received_date", "", "must not be empty"),
+    ("completed_date", "2013-13-01", "not a real calendar date"),
+    ("completed_date", "20/13/2013", "not a real calendar date"),
+    ("completed_date", "2013-04-01", "on or after received_date"),
+    ("centre_id", "C/1", "not a valid identifier"),
+    ("body_id", "", "must not be empty"),
+    ("transaction_id", "", "must not be empty"),
+]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_bad_transaction_cell(invalid, column, value, rule, fmt):
-    finding = invalid(cells={("transactions", 1, column): value}, formats={"transactions": fmt})
-    assert_finding(finding, file=f"transactions.{fmt}", line=3, column=column, value=value, rule=rule)
+def test_bad_transaction_cells(check, fmt):
+    base = {"centre_id": "C1", "body_id": "B1", "service": "finance", "received_date": "2013-04-02",
+            "completed_date": "2013-04-05", "sla_days": "5"}
+    rows = [{**base, "transaction_id": f"T{10 + i}", column: value} for i, (column, value, _) in enumerate(BAD_TRANSACTIONS)]
+    pack, findings = check(add_rows={"transactions": rows}, formats={"transactions": fmt})
+    assert pack is None
+    assert_errors(findings, [(f"transactions.{fmt}", 5 + i, c, v, rule) for i, (c, v, rule) in enumerate(BAD_TRANSACTIONS)])
 
 
 def test_transaction_completed_before_received(invalid):
@@ -516,7 +539,7 @@ def test_transactions_with_a_multiline_cell_keep_line_numbers(pack_dir):
 def test_transactions_with_a_blank_line_keep_line_numbers(pack_dir):
     write_pack(pack_dir, cells={("transactions", 2, "sla_days"): "0"})
     path = pack_dir / "transactions.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("\r\n", "\r\n\r\n", 1), encoding="utf-8")
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r\n\r\n", 1))  # a blank line 2
     pack, findings = validate_pack(pack_dir)
     assert_finding(only_error(findings), file="transactions.csv", line=5, column="sla_days", value="0")
 

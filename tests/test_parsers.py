@@ -222,9 +222,10 @@ def test_any_whole_number_round_trips(number):
 def test_parse_int_and_number_random_text_raise_only_value_error(text):
     for parse in (parsers.parse_int, parsers.parse_number):
         try:
-            parse(text)
+            value = parse(text)
         except ValueError:
-            pass
+            continue
+        assert isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @pytest.mark.parametrize(("text", "expected"), [("Yes", True), ("n", False), ("TRUE", True), ("0", False), (" y ", True)])

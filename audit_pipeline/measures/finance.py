@@ -15,7 +15,9 @@ def cost_figures(costs: pd.DataFrame, periods: pd.DataFrame, period: Period) -> 
     not_collated = up_to & departmental & (costs["status"] == "not_collated")
     later_forecast = costs["period_id"].isin(ids_after(periods, period)) & (costs["status"] == "forecast")
     return {
-        "central_programme_to_date_gbp_m": money_sum(costs.loc[actual & (costs["cost_type"] == "central_programme"), "amount_gbp_m"]),
+        "central_programme_to_date_gbp_m": money_sum(
+            costs.loc[actual & (costs["cost_type"] == "central_programme"), "amount_gbp_m"]
+        ),
         "departmental_to_date_gbp_m": money_sum(costs.loc[actual & departmental, "amount_gbp_m"]),
         "departmental_not_collated_bodies": int(costs.loc[not_collated, "body_id"].nunique()),
         "forecast_gbp_m": money_sum(costs.loc[later_forecast, "amount_gbp_m"]),
@@ -27,7 +29,9 @@ def savings_figures(savings: pd.DataFrame, periods: pd.DataFrame, period: Period
     up_to = savings["period_id"].isin(ids_up_to(periods, period))
     actual = up_to & (savings["status"] == "actual")
     figures = {
-        f"{attribution}_to_date_gbp_m": money_sum(savings.loc[actual & (savings["attribution"] == attribution), "amount_gbp_m"])
+        f"{attribution}_to_date_gbp_m": money_sum(
+            savings.loc[actual & (savings["attribution"] == attribution), "amount_gbp_m"]
+        )
         for attribution in ("shared_services", "reduced_activity", "unattributed")
     }
     figures["not_collated_rows"] = int((up_to & (savings["status"] == "not_collated")).sum())
@@ -61,7 +65,9 @@ def estimate_changes(estimates: pd.DataFrame, period: Period, previous: Period |
     before = estimates_in_force(estimates, previous.end) if previous else now.iloc[0:0]
     merged = now.merge(
         before[["measure", "scope", "low_gbp_m", "high_gbp_m", "as_at"]],
-        on=["measure", "scope"], how="left", suffixes=("", "_previous"),
+        on=["measure", "scope"],
+        how="left",
+        suffixes=("", "_previous"),
     )
     merged["changed"] = merged["as_at_previous"].isna() | (merged["as_at"] != merged["as_at_previous"])
     if previous is None:
@@ -78,7 +84,9 @@ def find_estimate(estimates_now: pd.DataFrame, measure: str, prefer_scope: str =
     return (preferred if not preferred.empty else rows).iloc[0]
 
 
-def _by_period(frame: pd.DataFrame, periods: pd.DataFrame, period: Period, column: str, values: tuple[str, ...]) -> pd.DataFrame:
+def _by_period(
+    frame: pd.DataFrame, periods: pd.DataFrame, period: Period, column: str, values: tuple[str, ...]
+) -> pd.DataFrame:
     table = ordered(periods)
     table = table[table["start_date"] <= period.start]
     rows = []
@@ -87,7 +95,9 @@ def _by_period(frame: pd.DataFrame, periods: pd.DataFrame, period: Period, colum
         row = {"period_id": p["period_id"], "label": p["label"], "end_date": p["end_date"]}
         for value in values:
             row[value] = money_sum(in_period.loc[in_period[column] == value, "amount_gbp_m"])
-        row["not_collated_rows"] = int(((frame["period_id"] == p["period_id"]) & (frame["status"] == "not_collated")).sum())
+        row["not_collated_rows"] = int(
+            ((frame["period_id"] == p["period_id"]) & (frame["status"] == "not_collated")).sum()
+        )
         rows.append(row)
     out = pd.DataFrame(rows)
     for value in values:
@@ -105,11 +115,23 @@ def savings_series(savings: pd.DataFrame, periods: pd.DataFrame, period: Period)
     return _by_period(savings, periods, period, "attribution", ("shared_services", "reduced_activity", "unattributed"))
 
 
-def not_collated_items(costs: pd.DataFrame, savings: pd.DataFrame, periods: pd.DataFrame, period: Period) -> pd.DataFrame:
+def not_collated_items(
+    costs: pd.DataFrame, savings: pd.DataFrame, periods: pd.DataFrame, period: Period
+) -> pd.DataFrame:
     """Every not-collated cost or savings row up to P, for the data-quality section."""
     up = ids_up_to(periods, period)
     parts = []
     for name, frame, kind in (("costs", costs, "cost_type"), ("savings", savings, "attribution")):
         rows = frame[frame["period_id"].isin(up) & (frame["status"] == "not_collated")]
-        parts.append(pd.DataFrame({"table": name, "period_id": rows["period_id"], "body_id": rows["body_id"], "type": rows[kind], "line": rows["_line"]}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "table": name,
+                    "period_id": rows["period_id"],
+                    "body_id": rows["body_id"],
+                    "type": rows[kind],
+                    "line": rows["_line"],
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)

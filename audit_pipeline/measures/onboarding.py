@@ -39,7 +39,18 @@ def onboarding_table(bodies: pd.DataFrame, period: Period, thresholds: dict) -> 
     onboarded whose plan date has passed, period end minus planned (and growing).
     The rating is derived by this pipeline from ``thresholds``, not an official one.
     """
-    table = bodies[["body_id", "name", "centre_id", "planned_onboard_date", "actual_onboard_date", "customers", "som_status", "variations"]].copy()
+    table = bodies[
+        [
+            "body_id",
+            "name",
+            "centre_id",
+            "planned_onboard_date",
+            "actual_onboard_date",
+            "customers",
+            "som_status",
+            "variations",
+        ]
+    ].copy()
     onboarded = table["actual_onboard_date"].notna() & (table["actual_onboard_date"] <= period.end)
     table["onboarded"] = onboarded
     table.loc[~onboarded, "actual_onboard_date"] = pd.NaT
@@ -59,7 +70,9 @@ def onboarding_table(bodies: pd.DataFrame, period: Period, thresholds: dict) -> 
         return "amber" if row["slip_days"] >= amber else "within"
 
     table["rating"] = table.apply(rate, axis=1) if not table.empty else pd.Series(dtype=object)
-    return table.sort_values(["planned_onboard_date", "body_id"], na_position="last", kind="stable").reset_index(drop=True)
+    return table.sort_values(["planned_onboard_date", "body_id"], na_position="last", kind="stable").reset_index(
+        drop=True
+    )
 
 
 def onboarding_series(bodies: pd.DataFrame, periods: list[Period]) -> pd.DataFrame:
@@ -73,7 +86,9 @@ def onboarding_series(bodies: pd.DataFrame, periods: list[Period]) -> pd.DataFra
                 "end_date": p.end,
                 "planned": int((bodies["planned_onboard_date"] <= p.end).sum()),
                 "onboarded": int((bodies["actual_onboard_date"] <= p.end).sum()),
-                "customers_served": int(bodies.loc[bodies["actual_onboard_date"] <= p.end, "customers"].fillna(0).sum()),
+                "customers_served": int(
+                    bodies.loc[bodies["actual_onboard_date"] <= p.end, "customers"].fillna(0).sum()
+                ),
             }
         )
     return pd.DataFrame(rows)
@@ -84,5 +99,7 @@ def som_table(bodies: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for status in SOM_STATUSES:
         these = bodies[bodies["som_status"] == status]
-        rows.append({"som_status": status, "bodies": len(these), "variations": int(these["variations"].fillna(0).sum())})
+        rows.append(
+            {"som_status": status, "bodies": len(these), "variations": int(these["variations"].fillna(0).sum())}
+        )
     return pd.DataFrame(rows)

@@ -29,7 +29,9 @@ def tracker(recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.Dat
     rows = _rows_up_to(status, periods, period)
     latest = rows.groupby("rec_id", sort=False).tail(1).set_index("rec_id")
     revised = rows.dropna(subset=["current_target_date"]).groupby("rec_id", sort=False).tail(1).set_index("rec_id")
-    table = recommendations[["rec_id", "source_report", "source_date", "text", "owner", "response", "target_date"]].copy()
+    table = recommendations[
+        ["rec_id", "source_report", "source_date", "text", "owner", "response", "target_date"]
+    ].copy()
     table = table.rename(columns={"target_date": "original_target_date"})
     ids = table["rec_id"]
     table["status"] = _lookup(ids, latest["status"]).fillna("not_started")
@@ -65,14 +67,18 @@ def recommendation_figures(track: pd.DataFrame) -> dict:
     }
 
 
-def revisions(recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.DataFrame, period: Period) -> pd.DataFrame:
+def revisions(
+    recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.DataFrame, period: Period
+) -> pd.DataFrame:
     """Every revision of a target date up to P: original, revised date, reason, and when."""
     rows = _rows_up_to(status, periods, period).dropna(subset=["current_target_date"])
     original = recommendations.set_index("rec_id")["target_date"]
     rows = rows.assign(original_target_date=rows["rec_id"].map(original))
     rows = rows[rows["original_target_date"].isna() | (rows["current_target_date"] != rows["original_target_date"])]
     rows = rows.drop_duplicates(["rec_id", "current_target_date"], keep="first")
-    return rows[["rec_id", "period_id", "original_target_date", "current_target_date", "revision_reason"]].reset_index(drop=True)
+    return rows[["rec_id", "period_id", "original_target_date", "current_target_date", "revision_reason"]].reset_index(
+        drop=True
+    )
 
 
 def changes_since(track_now: pd.DataFrame, track_before: pd.DataFrame | None) -> pd.DataFrame:
@@ -84,10 +90,14 @@ def changes_since(track_now: pd.DataFrame, track_before: pd.DataFrame | None) ->
     return table[table["status"] != table["previous_status"]].reset_index(drop=True)
 
 
-def status_series(recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.DataFrame, upto: list[Period]) -> pd.DataFrame:
+def status_series(
+    recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.DataFrame, upto: list[Period]
+) -> pd.DataFrame:
     """Counts by assessed status at each period's end, for a chart of progress over time."""
     rows = []
     for p in upto:
         track = tracker(recommendations, status, periods, p)
-        rows.append({"period_id": p.period_id, "label": p.label, **{s: int((track["status"] == s).sum()) for s in REC_STATUSES}})
+        rows.append(
+            {"period_id": p.period_id, "label": p.label, **{s: int((track["status"] == s).sum()) for s in REC_STATUSES}}
+        )
     return pd.DataFrame(rows)

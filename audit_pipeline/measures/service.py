@@ -56,15 +56,21 @@ def service_figures(transactions: pa.Table | None, period: Period) -> dict:
 
 def kpi_table(kpis: pd.DataFrame, kpi_values: pd.DataFrame, period: Period, late_days: int) -> pd.DataFrame:
     """Each KPI value reported for P, with its benchmark, whether it is met (in words) and late MI."""
-    values = kpi_values[kpi_values["period_id"] == period.period_id].drop_duplicates(["centre_id", "kpi_id"], keep="last")
+    values = kpi_values[kpi_values["period_id"] == period.period_id].drop_duplicates(
+        ["centre_id", "kpi_id"], keep="last"
+    )
     table = values.merge(kpis[["kpi_id", "name", "unit", "direction", "benchmark"]], on="kpi_id", how="left")
     higher = table["direction"] == "higher_is_better"
     met = (higher & (table["value"] >= table["benchmark"])) | (~higher & (table["value"] <= table["benchmark"]))
-    table["against_benchmark"] = met.map({True: "Meets benchmark", False: "Below benchmark"}).where(table["benchmark"].notna(), "No benchmark")
+    table["against_benchmark"] = met.map({True: "Meets benchmark", False: "Below benchmark"}).where(
+        table["benchmark"].notna(), "No benchmark"
+    )
     deadline = period.end + pd.Timedelta(days=late_days)
     table["late"] = table["reported_on"] > deadline
-    table["timeliness"] = table["late"].map({True: f"Late (after {late_days} days)", False: "On time"}).where(
-        table["reported_on"].notna(), "Date not reported"
+    table["timeliness"] = (
+        table["late"]
+        .map({True: f"Late (after {late_days} days)", False: "On time"})
+        .where(table["reported_on"].notna(), "Date not reported")
     )
     return table.sort_values(["kpi_id", "centre_id"], kind="stable").reset_index(drop=True)
 
@@ -74,7 +80,9 @@ def mi_timeliness(kpi_values: pd.DataFrame, periods: pd.DataFrame, late_days: in
     ends = periods.set_index("period_id")["end_date"]
     frame = kpi_values.assign(_end=kpi_values["period_id"].map(ends))
     frame["late"] = frame["reported_on"] > frame["_end"] + pd.Timedelta(days=late_days)
-    grouped = frame.groupby("period_id", sort=False).agg(values=("kpi_id", "size"), late=("late", "sum"), undated=("reported_on", lambda s: int(s.isna().sum())))
+    grouped = frame.groupby("period_id", sort=False).agg(
+        values=("kpi_id", "size"), late=("late", "sum"), undated=("reported_on", lambda s: int(s.isna().sum()))
+    )
     order = periods.sort_values("start_date")[["period_id", "label"]]
     return order.merge(grouped.reset_index(), on="period_id", how="inner")
 

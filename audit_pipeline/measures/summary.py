@@ -36,7 +36,12 @@ def official_rating(delivery_confidence: pd.DataFrame, periods: pd.DataFrame, pe
     if rows.empty:
         return None
     row = rows.iloc[-1]
-    return {"rating": row["rating"], "period_id": row["period_id"], "assessor": row["assessor"], "current": row["period_id"] == period.period_id}
+    return {
+        "rating": row["rating"],
+        "period_id": row["period_id"],
+        "assessor": row["assessor"],
+        "current": row["period_id"] == period.period_id,
+    }
 
 
 def derived_rating(figures: dict, thresholds: dict) -> dict:
@@ -59,7 +64,13 @@ def derived_rating(figures: dict, thresholds: dict) -> dict:
     open_recs = rec["not_started"] + rec["in_progress"]
     if rec["overdue"] and open_recs:
         overdue_share = rec["overdue"] / open_recs
-        points = 2 if overdue_share >= thresholds["recommendations_overdue_share_red"] else 1 if overdue_share >= thresholds["recommendations_overdue_share_amber"] else 0
+        points = (
+            2
+            if overdue_share >= thresholds["recommendations_overdue_share_red"]
+            else 1
+            if overdue_share >= thresholds["recommendations_overdue_share_amber"]
+            else 0
+        )
         score += points
         if points:
             reasons.append(f"{fmt.count(rec['overdue'], 'recommendation')} overdue")
@@ -98,20 +109,30 @@ def executive_summary(pack, period: Period, figures: dict) -> list[str]:
     if save_est is not None:
         sentence += f"; the annual savings estimate in force is {fmt.money_range(save_est['low_gbp_m'], save_est['high_gbp_m'])} a year ({save_est['scope']})"
     sentences.append(sentence + ".")
-    if s["reduced_activity_to_date_gbp_m"] or s["unattributed_to_date_gbp_m"]:
+    others = [
+        f"{fmt.money(s['reduced_activity_to_date_gbp_m'])} from reduced activity"
+        if s["reduced_activity_to_date_gbp_m"]
+        else "",
+        f"{fmt.money(s['unattributed_to_date_gbp_m'])} not attributed" if s["unattributed_to_date_gbp_m"] else "",
+    ]
+    others = [o for o in others if o]
+    if others:
         sentences.append(
-            f"A further {fmt.money(s['reduced_activity_to_date_gbp_m'])} came from reduced activity and {fmt.money(s['unattributed_to_date_gbp_m'])} "
-            "was not attributed; neither is counted as programme savings."
+            f"Savings reported apart from the programme: {' and '.join(others)}; these are not counted as programme savings."
         )
     if s["not_collated_rows"]:
-        sentences.append(f"{fmt.count(s['not_collated_rows'], 'savings return')} had not been collated, so savings may be understated.")
+        sentences.append(
+            f"{fmt.count(s['not_collated_rows'], 'savings return')} had not been collated, so savings may be understated."
+        )
     sentences.append(
         f"{fmt.count(ob['onboarded'])} of {fmt.count(ob['bodies'], 'participating body', 'participating bodies')} had been onboarded, "
         f"serving {fmt.count(ob['customers_served'])} customers; {fmt.count(ob['overdue'], 'body was', 'bodies were')} overdue against plan."
     )
     sources = "; ".join(f"{v['implemented']} of {v['total']} from {k}" for k, v in rec["by_source"].items())
-    sentence = f"Of {fmt.count(rec['total'], 'recommendation')} tracked, {rec['implemented']} had been implemented ({sources})"
-    sentence += f", {rec['in_progress']} were in progress and {rec['not_started']} not started; {fmt.count(rec['overdue'], 'was', 'were')} overdue"
+    sentence = (
+        f"Of {fmt.count(rec['total'], 'recommendation')} tracked, {rec['implemented']} had been implemented ({sources})"
+    )
+    sentence += f", {rec['in_progress']} in progress and {rec['not_started']} not started; {rec['overdue']} overdue"
     sentences.append(sentence + ".")
     if rec["reported_not_confirmed"]:
         sentences.append(
