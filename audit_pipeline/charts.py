@@ -129,6 +129,7 @@ def service_within_sla(series: pd.DataFrame) -> tuple:
     }
     _lines(ax, labels, lines)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_ylim(0, 1)  # the whole scale, so small differences are not exaggerated
     latest = series[series["label"] == labels[-1]] if labels else series
     alt = (
         "Line chart of the share of transactions completed within their service level agreement, by centre. "
@@ -157,7 +158,7 @@ def recommendation_status(series: pd.DataFrame) -> tuple:
         )
         bottom += series[status]
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-    ax.legend(frameon=False, fontsize=8, ncols=3)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars, never over them
     last = series.iloc[-1] if not series.empty else None
     alt = (
         (

@@ -158,6 +158,31 @@ def run(
         click.echo(f"Published {folder / 'report.html'}")
         if (folder / "report.pdf").exists():
             click.echo(f"Published {folder / 'report.pdf'}")
+    if not published:
+        click.echo("Nothing to do: every period asked for is up to date (use --force to rebuild).")
+
+
+@cli.command(name="list")
+@data_option
+@out_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_periods(data_dir: Path, out_dir: Path, fmt: str) -> None:
+    """Show each period of the pack as fresh, stale (with the reason) or missing in the output folder."""
+    from .errors import DataPackError
+    from .runner import status
+
+    try:
+        rows = status(data_dir, out_dir)
+    except DataPackError as exc:
+        _report_pack_errors(exc)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['period_id']:<14} {row['label']:<14} {row['state']}")
+        for reason in row["reasons"]:
+            click.echo(f"{'':<30}- {reason}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,11 @@ from IPython.display import HTML
 from . import fmt
 
 Formatter = Callable[[object], str]
+# Table layout hints, in characters, so that tables fit an A4 page (see _column_kinds).
+NOWRAP_MAX = 18  # a column whose values are all this short may be kept on one line ("30 September 2014")
+PROSE_MIN = 60  # a column with a value longer than this holds sentences and gets the most width
+PROSE_CHARS = 40  # the width a column of sentences needs to read well
+LINE_CHARS = 130  # about what one line of an A4 table holds at print size
 
 
 def _cell(value: object, formatter: Formatter | None) -> str:
@@ -32,6 +37,40 @@ def _cell(value: object, formatter: Formatter | None) -> str:
     return str(value)
 
 
+def _class_attr(classes: list[str]) -> str:
+    return f' class="{" ".join(classes)}"' if classes else ""
+
+
+def _cell_classes(text: str, numeric: bool, column: str) -> list[str]:
+    """Layout hints for a cell, so tables fit an A4 page: numbers right-aligned; a column of short
+    values (dates, statuses, ids) kept on one line; a column of sentences given the most room;
+    long unbroken codes (hashes) allowed to break anywhere."""
+    classes = ["num"] if numeric else []
+    if len(text) > NOWRAP_MAX and " " not in text:
+        classes.append("token")
+    elif column and not numeric:
+        classes.append(column)
+    return classes
+
+
+def _column_kinds(texts: dict[str, list[str]], labels: dict[str, str]) -> dict[str, str]:
+    """Per column: ``prose`` when any value is a sentence; ``nowrap`` for columns of short values
+    (dates, statuses, ids) while the table's narrowest width still fits a line; else ``""``."""
+    longest_word = {
+        name: max((len(word) for text in [*values, labels[name]] for word in text.split()), default=0)
+        for name, values in texts.items()
+    }
+    kinds = {name: "prose" if any(len(v) > PROSE_MIN for v in values) else "" for name, values in texts.items()}
+    width = sum(PROSE_CHARS if kinds[n] == "prose" else longest_word[n] for n in texts) + 2 * len(texts)
+    short = [n for n, values in texts.items() if kinds[n] != "prose" and all(len(v) <= NOWRAP_MAX for v in values)]
+    extra = {n: max((len(v) for v in texts[n]), default=0) - longest_word[n] for n in short}
+    for name in sorted(short, key=lambda n: extra[n]):
+        if width + max(extra[name], 0) <= LINE_CHARS:
+            kinds[name] = "nowrap"
+            width += max(extra[name], 0)
+    return kinds
+
+
 def table_html(
     frame: pd.DataFrame,
     caption: str,
@@ -46,18 +85,22 @@ def table_html(
     column is a row header when ``row_header``. ``numeric`` columns are right-aligned.
     """
     formats, numeric = formats or {}, set(numeric)
-    num = ' class="num"'
-    head = "".join(f'<th scope="col"{num if name in numeric else ""}>{html.escape(label)}</th>' for name, label in columns.items())
+    texts = {name: [_cell(value, formats.get(name)) for value in frame[name].tolist()] for name in columns}
+    kind = _column_kinds(texts, columns)
+    head = "".join(
+        f'<th scope="col"{_class_attr(["num"] if name in numeric else [kind[name]] if kind[name] == "prose" else [])}>'
+        f"{html.escape(label)}</th>"
+        for name, label in columns.items()
+    )
     body = []
-    for _, row in frame.iterrows():
+    for position in range(len(frame)):
         cells = []
         for index, name in enumerate(columns):
-            text = html.escape(_cell(row[name], formats.get(name)))
-            css = ' class="num"' if name in numeric else ""
-            if index == 0 and row_header:
-                cells.append(f'<th scope="row"{css}>{text}</th>')
-            else:
-                cells.append(f"<td{css}>{text}</td>")
+            raw = texts[name][position]
+            css = _class_attr(_cell_classes(raw, name in numeric, kind[name]))
+            tag = "th" if index == 0 and row_header else "td"
+            scope = ' scope="row"' if tag == "th" else ""
+            cells.append(f"<{tag}{scope}{css}>{html.escape(raw)}</{tag}>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not body:
         body.append(f'<tr><td colspan="{len(columns)}">None.</td></tr>')

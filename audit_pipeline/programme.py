@@ -11,6 +11,25 @@ from .contract import OPTIONAL_PROGRAMME_KEYS, PROGRAMME_KEYS, THRESHOLD_DEFAULT
 from .errors import ERROR, WARNING, Finding
 
 FILE = "programme.yaml"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, but dates stay text (so ``parsers.parse_date`` judges them, naming the key)
+    and a value that cannot be built (``!!int abc``) is a located YAML error, not a crash."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {node.value!r}: {exc}", node.start_mark
+            ) from None
 
 
 def _line_of(node: yaml.Node | None, key: str) -> int | None:
@@ -24,13 +43,19 @@ def _line_of(node: yaml.Node | None, key: str) -> int | None:
 def read_programme(path: Path, findings: list[Finding]) -> dict | None:
     """The programme's metadata with thresholds filled from the defaults, or ``None``."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        findings.append(Finding(ERROR, FILE, "must be UTF-8 text"))
+        data = path.read_bytes()
+    except OSError as exc:
+        findings.append(Finding(ERROR, FILE, f"cannot be read: {exc.strerror or exc}"))
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        findings.append(Finding(ERROR, FILE, "must be UTF-8 text", line=line, value=f"byte 0x{data[exc.start]:02X}"))
+        return None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -6,9 +6,11 @@ for an empty cell) so that ``validate.py`` parses all files the same way.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 from .errors import ERROR, WARNING, Finding
 
 # Bytes that Windows-1252 leaves undefined: a file holding one is not text we can read.
-_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 
 @dataclass
@@ -38,16 +40,19 @@ class ReadError(Exception):
 
 def decode_text(data: bytes, name: str, findings: list[Finding]) -> str:
     """Decode UTF-8 (with or without BOM), else Windows-1252; else raise ``ReadError`` with the line."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         utf8_error_at = exc.start
-    for index, byte in enumerate(data):
-        if byte in _CP1252_UNDEFINED:
-            line = data.count(b"\n", 0, index) + 1
-            raise ReadError(
-                Finding(ERROR, name, "cannot be decoded as UTF-8 or Windows-1252 text", line=line, value=f"byte 0x{byte:02X}")
-            )
+    undefined = _CP1252_UNDEFINED.search(data)
+    if undefined:
+        line = data.count(b"\n", 0, undefined.start()) + 1
+        raise ReadError(
+            Finding(ERROR, name, "cannot be decoded as UTF-8 or Windows-1252 text", line=line,
+                    value=f"byte 0x{data[undefined.start()]:02X}")
+        )
     text = data.decode("cp1252")
     line = data.count(b"\n", 0, utf8_error_at) + 1
     findings.append(
@@ -144,7 +149,10 @@ def read_xlsx(path: Path, findings: list[Finding]) -> RawTable:
 
 
 def read_table_file(path: Path, findings: list[Finding]) -> RawTable:
-    """Read a ``.csv`` or ``.xlsx`` table file."""
-    if path.suffix.lower() == ".xlsx":
-        return read_xlsx(path, findings)
-    return read_csv(path, findings)
+    """Read a ``.csv`` or ``.xlsx`` table file; ``ReadError`` if it cannot be read at all."""
+    try:
+        if path.suffix.lower() == ".xlsx":
+            return read_xlsx(path, findings)
+        return read_csv(path, findings)
+    except OSError as exc:  # a folder named like a table, no permission, ...
+        raise ReadError(Finding(ERROR, path.name, f"cannot be read: {exc.strerror or exc}")) from None

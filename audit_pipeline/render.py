@@ -1,12 +1,16 @@
 """Render a period's executed notebooks into one accessible ``report.html`` and a tagged ``report.pdf``.
 
-HTML: nbconvert's ``HTMLExporter`` with the project template ``templates/report``
-(extends ``lab`` through ``extra_template_basedirs``), code and prompts excluded.
-PDF: WeasyPrint from that same HTML, as PDF/UA-1 (tagged, with bookmarks).
+HTML: nbconvert's ``HTMLExporter`` (as ``exporters.ReportHTMLExporter``) with the
+project template ``templates/report``, which extends ``lab`` through
+``extra_template_basedirs`` and shows outputs and narrative only: no code, no
+prompts, no scripts, nothing fetched from a network.
+PDF: WeasyPrint from that same HTML, as PDF/UA-1: A4, tagged (headings, tables,
+figures with their text alternatives), with bookmarks from the headings.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import nbformat
@@ -16,10 +20,33 @@ from .measures.periods import Period
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 CSS = TEMPLATES / "report" / "report.css"
+LANG = "en-GB"
+
+# How the report template is configured on any HTMLExporter (see exporters.py).
+TEMPLATE_OPTIONS = {
+    "template_name": "report",
+    "extra_template_basedirs": [str(TEMPLATES)],
+    "exclude_input": True,
+    "exclude_input_prompt": True,
+    "exclude_output_prompt": True,
+    "exclude_anchor_links": True,
+}
+
+
+def stylesheet() -> str:
+    """The report stylesheet (screen and A4 print), inlined into every page."""
+    return CSS.read_text(encoding="utf-8")
+
+
+def _first_heading(source: str) -> str | None:
+    return next((line.lstrip("#").strip() for line in source.splitlines() if line.startswith("#")), None)
 
 
 def merge_notebooks(paths: list[Path]) -> tuple[nbformat.NotebookNode, list[dict]]:
-    """One notebook holding every section's cells, and the table of contents (title, anchor)."""
+    """One notebook holding every section's cells, and the table of contents (title, anchor).
+
+    The first cell of each notebook opens a report section (``metadata.report_section``).
+    """
     merged = nbformat.v4.new_notebook()
     sections = []
     for path in paths:
@@ -29,54 +56,80 @@ def merge_notebooks(paths: list[Path]) -> tuple[nbformat.NotebookNode, list[dict
         for index, cell in enumerate(nb.cells):
             cell = nbformat.from_dict(cell)
             cell.id = f"{path.stem}-{index}"
-            if index == 0 and cell.cell_type == "markdown":
-                title = next((line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#")), path.stem)
-                cell.id = f"section-{path.stem}"
-                sections.append({"title": title, "anchor": f"cell-id=section-{path.stem}"})
+            if index == 0:
+                anchor = f"section-{path.stem}"
+                title = (_first_heading(cell.source) if cell.cell_type == "markdown" else None) or path.stem
+                cell.metadata["report_section"] = {"id": anchor, "title": title}
+                sections.append({"title": title, "anchor": anchor})
             merged.cells.append(cell)
     return merged, sections
 
 
 def report_resources(pack, period: Period, sections: list[dict]) -> dict:
-    """What the template needs besides the cells: titles, contents, stylesheet."""
+    """What the template needs besides the cells for a period report: titles, contents, stylesheet."""
     programme = pack.programme
     return {
-        "title": f"{programme['name']}: audit report for {period.label}",
-        "kicker": f"{programme['sponsor']} · {programme['name']}",
-        "heading": f"Progress report: {period.label}",
-        "subtitle": f"Data as at {period.end.day} {period.end:%B %Y}. Generated from the data pack by the audit report pipeline.",
+        "lang": LANG,
+        "title": f"{programme['name']}: progress report for {period.label}",
+        "kicker": f"Audit report · {programme['sponsor']}",
+        "heading": f"{programme['name']}: progress report for {period.label}",
+        "subtitle": "Every figure is computed from the programme's data pack, listed under Provenance.",
         "description": f"Audit report on the {programme['name']} programme for {period.label}",
         "sections": sections,
-        "css": CSS.read_text(encoding="utf-8"),
-        "footer": f"{programme['name']} ({programme['programme_id']}), period {period.period_id}. Figures are traceable to the data pack listed under Provenance.",
+        "css": stylesheet(),
+        "footer": (
+            f"{programme['name']} ({programme['programme_id']}), period {period.label}. "
+            "Produced by the audit report pipeline from the data pack listed under Provenance."
+        ),
     }
 
 
-def exporter():
-    """The configured nbconvert exporter for reports."""
-    from nbconvert import HTMLExporter
+def notebook_resources(nb: nbformat.NotebookNode, name: str = "") -> dict:
+    """Template resources for one notebook converted on its own (``jupyter nbconvert --to ...``)."""
+    title = next((_first_heading(c.source) for c in nb.cells if c.cell_type == "markdown" and _first_heading(c.source)), None)
+    title = nb.metadata.get("title") or title or name or "Audit report section"
+    return {
+        "lang": LANG,
+        "title": title,
+        "kicker": "Audit report section",
+        "heading": title,
+        "subtitle": "",
+        "description": title,
+        "sections": [],
+        "css": stylesheet(),
+        "footer": "Produced from an executed section notebook; figures are traceable to its data pack.",
+    }
 
-    html = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES)])
-    html.exclude_input = True
-    html.exclude_input_prompt = True
-    html.exclude_output_prompt = True
-    html.exclude_anchor_links = True
-    return html
+
+def html_exporter():
+    """The configured nbconvert exporter for reports."""
+    from .exporters import ReportHTMLExporter
+
+    return ReportHTMLExporter()
 
 
 def render_html(pack, period: Period, notebooks: list[Path]) -> str:
     """The report's HTML from executed section notebooks."""
     merged, sections = merge_notebooks(notebooks)
-    resources = {"report": report_resources(pack, period, sections), "metadata": {"name": "report"}, "language_code": "en-GB"}
-    body, _ = exporter().from_notebook_node(merged, resources=resources)
+    resources = {"report": report_resources(pack, period, sections), "metadata": {"name": "report"}}
+    body, _ = html_exporter().from_notebook_node(merged, resources=resources)
     return body
 
 
-def render_pdf(html: str, target: Path, base_url: Path) -> None:
-    """A tagged A4 PDF (PDF/UA-1) of the report HTML, with bookmarks from its headings."""
+def pdf_bytes(html: str, base_url: Path | str | None = None) -> bytes:
+    """A tagged A4 PDF (PDF/UA-1) of report HTML, with bookmarks from its headings."""
     from weasyprint import HTML
 
-    HTML(string=html, base_url=str(base_url)).write_pdf(target, pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    buffer = io.BytesIO()
+    HTML(string=html, base_url=str(base_url) if base_url else None).write_pdf(
+        buffer, pdf_variant="pdf/ua-1", uncompressed_pdf=False
+    )
+    return buffer.getvalue()
+
+
+def render_pdf(html: str, target: Path, base_url: Path) -> None:
+    """Write ``pdf_bytes`` of the report HTML to ``target``."""
+    target.write_bytes(pdf_bytes(html, base_url))
 
 
 def render_period(pack, period: Period, folder: Path, formats, figures: dict) -> None:

@@ -151,7 +151,9 @@ def check_recommendation_status(frames: Frames, files, findings) -> None:
     status, recs = frames.get("recommendation_status"), frames.get("recommendations")
     if status is None or recs is None:
         return
-    original = status["rec_id"].map(recs.set_index("rec_id")["target_date"].to_dict() if recs["rec_id"].is_unique else {})
+    # A repeated rec_id has its own finding; its first row holds the original target date.
+    targets = recs.dropna(subset=["rec_id"]).drop_duplicates("rec_id").set_index("rec_id")["target_date"]
+    original = status["rec_id"].map(targets.to_dict())
     current = status["current_target_date"]
     differs = current.notna() & (original.isna() | (current != original))
     bad = differs & status["revision_reason"].isna()

@@ -104,7 +104,9 @@ def parse_raw(raw: RawTable, spec: Table, findings: list[Finding]) -> pd.DataFra
         for name in extra_names:
             extra[name].append(cells[positions[name]])
     frame = _typed_frame(spec, values, lines, extra)
-    frame.attrs["invalid"] = {(f.line, f.column) for f in findings if f.file == raw.file and f.line and f.line > 1}
+    invalid = {(f.line, f.column) for f in findings if f.file == raw.file and f.line and f.line > 1}
+    if invalid:  # pandas deep-copies non-empty attrs on every operation: a valid table carries none
+        frame.attrs["invalid"] = invalid
     return frame
 
 

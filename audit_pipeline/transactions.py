@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -64,14 +65,20 @@ def read_transactions(path: Path, findings: list[Finding]) -> pa.Table | None:
         line = _undecodable_line(path)
         findings.append(Finding(ERROR, path.name, "cannot be decoded as UTF-8 or Windows-1252 text", line=line))
     except (pa.ArrowInvalid, OSError) as exc:
-        message = str(exc).splitlines()[0]
-        bad_row = _first_malformed_row(path) if "CSV parse error" in message else None
-        if bad_row is None:
-            findings.append(Finding(ERROR, path.name, f"cannot be read: {message}"))
-        else:
-            rule = f"has {bad_row.actual_columns} cells where the header has {bad_row.expected_columns}"
-            findings.append(Finding(ERROR, path.name, rule, line=bad_row.number, value=bad_row.text))
+        findings.append(_unreadable(path, exc))
     return None
+
+
+def _unreadable(path: Path, exc: Exception) -> Finding:
+    """The finding for a file pyarrow cannot read: at its first malformed row, if that is the reason."""
+    message = str(exc).splitlines()[0]
+    bad_row = _first_malformed_row(path) if "CSV parse error" in message else None
+    if bad_row is None:
+        return Finding(ERROR, path.name, f"cannot be read: {message}")
+    records = _record_lines(path)  # pyarrow numbers records (header = 1), not lines
+    line = int(records[bad_row.number - 1]) if bad_row.number and bad_row.number <= len(records) else bad_row.number
+    rule = f"has {bad_row.actual_columns} cells where the header has {bad_row.expected_columns}"
+    return Finding(ERROR, path.name, rule, line=line, value=bad_row.text)
 
 
 def _read_parquet(path: Path) -> pa.Table:
@@ -93,22 +100,35 @@ def _read_csv(path: Path, findings: list[Finding]) -> pa.Table:
     return table.replace_schema_metadata({CSV_PATH_KEY: str(path).encode()})
 
 
-def _read_csv_text(path: Path, encoding: str, parse_options: pacsv.ParseOptions | None = None) -> pa.Table:
-    """Read text cells: ``transaction_id`` plain, the other columns dictionary-encoded (few distinct values)."""
+def _read_csv_text(path: Path, encoding: str) -> pa.Table:
+    """Read text cells, first assuming one record per line (fast), else letting quoted cells hold line breaks."""
+    try:
+        return _read_csv_as(path, encoding, multiline=False)
+    except pa.ArrowInvalid as exc:
+        if "CSV parse error" not in str(exc):
+            raise
+    return _read_csv_as(path, encoding, multiline=True)
+
+
+def _read_csv_as(path: Path, encoding: str, multiline: bool, on_invalid_row: Callable | None = None) -> pa.Table:
+    """Read ``transaction_id`` as plain text and the other columns dictionary-encoded (few distinct values).
+
+    With ``on_invalid_row`` the file is read in order on one thread, so that pyarrow knows each row's line.
+    """
     names = _csv_header(path, encoding)
     dictionary = pa.dictionary(pa.int32(), pa.string())
     types = {n: pa.string() if _fold(n) == _KEY else dictionary for n in names}
     return pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(encoding=encoding, use_threads=parse_options is None),
-        parse_options=parse_options,
+        read_options=pacsv.ReadOptions(encoding=encoding, use_threads=on_invalid_row is None),
+        parse_options=pacsv.ParseOptions(newlines_in_values=multiline, invalid_row_handler=on_invalid_row),
         convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False),
     )
 
 
 def _csv_header(path: Path, encoding: str) -> list[str]:
     """The column names as pyarrow reads them (quotes, BOM), from the first block only."""
-    skip_bad_rows = pacsv.ParseOptions(invalid_row_handler=lambda row: "skip")
+    skip_bad_rows = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: "skip")
     reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(encoding=encoding), parse_options=skip_bad_rows)
     reader.close()
     return reader.schema.names
@@ -124,7 +144,7 @@ def _first_malformed_row(path: Path) -> pacsv.InvalidRow | None:
 
     for encoding in ("utf8", "cp1252"):
         try:
-            _read_csv_text(path, encoding, pacsv.ParseOptions(invalid_row_handler=keep))
+            _read_csv_as(path, encoding, multiline=True, on_invalid_row=keep)
         except (pa.ArrowInvalid, UnicodeDecodeError):
             pass
         if rows:
@@ -211,30 +231,37 @@ def validate_transactions(
     positions = _header(raw, file, findings)
     if positions is None:
         return None
-    known = {"centre_id": centre_ids, "body_id": body_ids}
+    ids, breaches = _check_key(raw.column(positions[_KEY]), SPEC.column(_KEY))
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the search for repeated ids runs beside the cell checks
+        repeats = pool.submit(_repeated_rows, ids)
+        typed, cell_breaches = _check_columns(raw, positions, {"centre_id": centre_ids, "body_id": body_ids})
+        repeated, first_rows = repeats.result()
+    lines = _LineNumbers(raw)
+    for breach in breaches + cell_breaches:
+        _report(breach, file, lines, findings)
+    _report_repeats(ids, repeated, first_rows, file, lines, findings)
+    return pa.table({c.name: ids if c.name == _KEY else typed[c.name] for c in SPEC.columns})
+
+
+def _check_columns(
+    raw: pa.Table, positions: dict[str, int], known: dict[str, set[str] | None]
+) -> tuple[dict[str, pa.ChunkedArray], list[_Breach]]:
+    """Type and check every column but ``transaction_id``, and ``completed_date >= received_date``."""
     typed: dict[str, pa.ChunkedArray] = {}
     breaches: list[_Breach] = []
-    encoded: dict[str, _Encoded] = {}
     for column in SPEC.columns:
-        source = raw.column(positions[column.name]) if column.name in positions else None
         if column.name == _KEY:
-            typed[_KEY], key_breaches = _check_key(source, column)
-            breaches += key_breaches
             continue
-        if source is None:
+        if column.name not in positions:  # an optional column left out
             typed[column.name] = pa.chunked_array([pa.nulls(raw.num_rows, _ARROW_TYPES.get(column.kind, pa.string()))])
             continue
-        encoded[column.name] = _Encoded.of(source)
-        typed[column.name], cell_breaches = _check_cells(column, encoded[column.name], known.get(column.name))
-        breaches += cell_breaches
-    if "completed_date" in encoded:
-        early = pc.less(typed["completed_date"], typed["received_date"])
-        breaches.append(_Breach("completed_date", "must be on or after received_date", early, encoded["completed_date"].cells))
-    lines = _LineNumbers(raw)
-    for breach in breaches:
-        _report(breach, file, lines, findings)
-    _report_repeats(typed[_KEY], file, lines, findings)
-    return pa.table({c.name: typed[c.name] for c in SPEC.columns})
+        encoded = _Encoded.of(raw.column(positions[column.name]))
+        typed[column.name], column_breaches = _check_cells(column, encoded, known.get(column.name))
+        breaches += column_breaches
+        if column.name == "completed_date":
+            early = pc.less(typed["completed_date"], typed["received_date"])
+            breaches.append(_Breach(column.name, "must be on or after received_date", early, encoded.cells))
+    return typed, breaches
 
 
 def _check_key(source: pa.ChunkedArray, column: Column) -> tuple[pa.ChunkedArray, list[_Breach]]:
@@ -300,28 +327,39 @@ class _LineNumbers:
 
     def of(self, rows: list[int]) -> list[int]:
         if self._csv is not None and self._lines is None:
-            self._lines = _non_empty_lines(self._csv)
+            self._lines = _record_lines(self._csv)
         if self._lines is None or len(self._lines) != self._rows + 1:
             return [row + 2 for row in rows]  # Parquet, or lines we cannot match to rows: as if written out
         return [int(self._lines[row + 1]) for row in rows]
 
 
-def _non_empty_lines(path: Path) -> np.ndarray:
-    """Numbers (from 1) of the lines that are not empty: the header and the rows that pyarrow reads."""
+def _record_lines(path: Path) -> np.ndarray:
+    """The line (from 1) on which each record of a CSV file starts, the header first.
+
+    Empty lines hold no record (pyarrow skips them), and a line break inside a quoted cell does
+    not end its record: it is one where an odd number of quotes come before it.
+    """
     with path.open("rb") as handle:
         newline = b"\r" if b"\n" not in handle.read(1 << 20) and path.stat().st_size else b"\n"
         handle.seek(0)
-        ends, carriage_returns, offset = [], [], 0
+        ends, after_cr, next_lines = [], [], []
+        offset, newlines, quoted, last_byte = 0, 0, False, 0
         for block in iter(lambda: handle.read(1 << 24), b""):
             data = np.frombuffer(block, np.uint8)
-            ends.append(np.flatnonzero(data == newline[0]) + offset)
-            carriage_returns.append(np.flatnonzero(data == ord("\r")) + offset)
-            offset += len(block)
-    ends = np.concatenate([*ends, np.array([offset], np.int64)])  # the end of file ends the last line
+            inside = np.bitwise_xor.accumulate(data == ord('"')) ^ quoted
+            breaks = np.flatnonzero(data == newline[0])
+            record_ends = np.flatnonzero(~inside[breaks])
+            ends.append(breaks[record_ends] + offset)
+            next_lines.append(record_ends + newlines + 2)  # the record after newline k (from 0) starts on line k + 2
+            before = np.concatenate([[last_byte], data])[breaks[record_ends]]  # the byte before each end
+            after_cr.append(before == ord("\r"))
+            offset, newlines, quoted, last_byte = offset + len(data), newlines + len(breaks), bool(inside[-1]), data[-1]
+    ends = np.concatenate([*ends, [offset]])  # the end of the file ends the last record
     starts = np.concatenate([[0], ends[:-1] + 1])
+    start_lines = np.concatenate([[1], *next_lines])
     length = ends - starts
-    empty = (length <= 0) | ((length == 1) & np.isin(starts, np.concatenate(carriage_returns)))
-    return np.flatnonzero(~empty) + 1
+    empty = (length <= 0) | ((length == 1) & np.concatenate([*after_cr, [False]]))
+    return start_lines[~empty]
 
 
 def _report(breach: _Breach, file: str, lines: _LineNumbers, findings: list[Finding]) -> None:
@@ -349,8 +387,9 @@ def _first_rows(mask: pa.ChunkedArray, limit: int) -> list[int]:
     return rows
 
 
-def _report_repeats(ids: pa.ChunkedArray, file: str, lines: _LineNumbers, findings: list[Finding]) -> None:
-    """``transaction_id`` is unique: a finding for each of the first rows that repeat an earlier one."""
+def _repeated_rows(ids: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose ``transaction_id`` an earlier row already has, in order, and that earlier row for each."""
+    nothing = np.array([], np.int64)
     con = duckdb.connect()
     try:
         con.execute("SET threads TO 2")
@@ -358,20 +397,25 @@ def _report_repeats(ids: pa.ChunkedArray, file: str, lines: _LineNumbers, findin
         hashes = con.sql("SELECT hash(id) AS h FROM ids WHERE id IS NOT NULL").to_arrow_table().column("h")
         hashes = np.sort(hashes.to_numpy())
         if not np.any(hashes[1:] == hashes[:-1]):
-            return  # no two hashes are equal, so no two values are
+            return nothing, nothing  # no two hashes are equal, so no two values are
         con.register("numbered", pa.table({"id": ids, "row": np.arange(len(ids))}))
         repeats = con.sql(
-            "SELECT row, first FROM (SELECT row, min(row) OVER (PARTITION BY id) AS first FROM numbered WHERE id IS NOT NULL) "
-            "WHERE row > first ORDER BY row"
+            "SELECT row, first FROM (SELECT row, min(row) OVER (PARTITION BY id) AS first FROM numbered "
+            "WHERE id IS NOT NULL) WHERE row > first ORDER BY row"
         ).fetchnumpy()
     finally:
         con.close()
-    shown = [int(r) for r in repeats["row"][:MAX_FINDINGS_PER_RULE]]
-    firsts = lines.of([int(r) for r in repeats["first"][:MAX_FINDINGS_PER_RULE]])
+    return np.asarray(repeats["row"], np.int64), np.asarray(repeats["first"], np.int64)
+
+
+def _report_repeats(ids, repeated: np.ndarray, first_rows: np.ndarray, file: str, lines: _LineNumbers, findings) -> None:
+    """A finding for each of the first rows that repeat an earlier ``transaction_id``, then one counting the rest."""
+    shown = [int(r) for r in repeated[:MAX_FINDINGS_PER_RULE]]
+    firsts = lines.of([int(r) for r in first_rows[:MAX_FINDINGS_PER_RULE]])
     values = ids.take(pa.array(shown, pa.int64())).to_pylist()
     for line, first, value in zip(lines.of(shown), firsts, values, strict=True):
         rule = f"transaction_id must be unique; already used on line {first}"
         findings.append(Finding(ERROR, file, rule, line=line, column=_KEY, value=value))
-    if len(repeats["row"]) > len(shown):
-        rule = f"transaction_id must be unique: {len(repeats['row']) - len(shown)} more rows like this"
+    if len(repeated) > len(shown):
+        rule = f"transaction_id must be unique: {len(repeated) - len(shown)} more rows like this"
         findings.append(Finding(ERROR, file, rule, column=_KEY))

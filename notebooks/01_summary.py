@@ -1,5 +1,16 @@
 # ---
 # jupyter:
+#   audit_pipeline:
+#     reads:
+#     - periods
+#     - estimates
+#     - costs
+#     - savings
+#     - bodies
+#     - recommendations
+#     - recommendation_status
+#     - delivery_confidence
+#     - programme
 #   jupytext:
 #     formats: ipynb,py:percent
 #     text_representation:

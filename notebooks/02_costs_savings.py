@@ -1,5 +1,12 @@
 # ---
 # jupyter:
+#   audit_pipeline:
+#     reads:
+#     - periods
+#     - estimates
+#     - costs
+#     - savings
+#     - programme
 #   jupytext:
 #     formats: ipynb,py:percent
 #     text_representation:

@@ -1,5 +1,10 @@
 # ---
 # jupyter:
+#   audit_pipeline:
+#     reads:
+#     - periods
+#     - bodies
+#     - programme
 #   jupytext:
 #     formats: ipynb,py:percent
 #     text_representation:

@@ -1,5 +1,13 @@
 # ---
 # jupyter:
+#   audit_pipeline:
+#     reads:
+#     - periods
+#     - centres
+#     - kpis
+#     - kpi_values
+#     - transactions
+#     - programme
 #   jupytext:
 #     formats: ipynb,py:percent
 #     text_representation:

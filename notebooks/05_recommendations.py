@@ -1,5 +1,11 @@
 # ---
 # jupyter:
+#   audit_pipeline:
+#     reads:
+#     - periods
+#     - recommendations
+#     - recommendation_status
+#     - programme
 #   jupytext:
 #     formats: ipynb,py:percent
 #     text_representation:

@@ -1,5 +1,14 @@
 # ---
 # jupyter:
+#   audit_pipeline:
+#     reads:
+#     - periods
+#     - costs
+#     - savings
+#     - bodies
+#     - findings
+#     - programme
+#     - files
 #   jupytext:
 #     formats: ipynb,py:percent
 #     text_representation:

@@ -45,7 +45,9 @@ def assert_finding(
     severity: str = ERROR,
 ) -> None:
     """The finding is exactly at ``file``, ``line``, ``column`` (and ``value``), its rule mentioning ``rule``."""
-    assert (finding.severity, finding.file, finding.line, finding.column) == (severity, file, line, column), str(finding)
+    assert (finding.severity, finding.file, finding.line, finding.column) == (severity, file, line, column), str(
+        finding
+    )
     if value is not ...:
         assert finding.value == value, str(finding)
     assert rule.lower() in finding.rule.lower(), str(finding)

@@ -42,24 +42,52 @@ COLUMNS: dict[str, list[str]] = {
     "estimates": ["estimate_id", "measure", "scope", "low_gbp_m", "high_gbp_m", "horizon", "as_at", "source"],
     "centres": ["centre_id", "name", "provider", "services", "go_live_date"],
     "bodies": [
-        "body_id", "name", "centre_id", "planned_onboard_date", "actual_onboard_date",
-        "som_status", "variations", "customers", "open_change_requests",
+        "body_id",
+        "name",
+        "centre_id",
+        "planned_onboard_date",
+        "actual_onboard_date",
+        "som_status",
+        "variations",
+        "customers",
+        "open_change_requests",
     ],
     "costs": ["period_id", "body_id", "cost_type", "amount_gbp_m", "status", "source"],
     "savings": ["period_id", "body_id", "attribution", "amount_gbp_m", "status", "evidence_level", "source"],
     "recommendations": ["rec_id", "source_report", "source_date", "text", "owner", "response", "target_date"],
     "recommendation_status": [
-        "rec_id", "period_id", "status", "reported_status", "current_target_date",
-        "revision_reason", "evidence", "assessed_on",
+        "rec_id",
+        "period_id",
+        "status",
+        "reported_status",
+        "current_target_date",
+        "revision_reason",
+        "evidence",
+        "assessed_on",
     ],
     "delivery_confidence": ["period_id", "rating", "assessor"],
     "kpis": ["kpi_id", "name", "unit", "direction", "benchmark"],
     "kpi_values": ["period_id", "centre_id", "kpi_id", "value", "reported_on"],
-    "transactions": ["transaction_id", "centre_id", "body_id", "service", "received_date", "completed_date", "sla_days"],
+    "transactions": [
+        "transaction_id",
+        "centre_id",
+        "body_id",
+        "service",
+        "received_date",
+        "completed_date",
+        "sla_days",
+    ],
 }
 
 REQUIRED_TABLES = (
-    "periods", "estimates", "centres", "bodies", "costs", "savings", "recommendations", "recommendation_status",
+    "periods",
+    "estimates",
+    "centres",
+    "bodies",
+    "costs",
+    "savings",
+    "recommendations",
+    "recommendation_status",
 )
 OPTIONAL_TABLES = ("delivery_confidence", "kpis", "kpi_values", "transactions")
 
@@ -181,7 +209,9 @@ def write_xlsx(path: Path, columns: list[str], rows: Iterable[Mapping], header: 
     book.save(path)
 
 
-def write_parquet(path: Path, columns: list[str], rows: Iterable[Mapping], header: list[str] | None = None, schema=None) -> None:
+def write_parquet(
+    path: Path, columns: list[str], rows: Iterable[Mapping], header: list[str] | None = None, schema=None
+) -> None:
     """Write rows to a Parquet file (types inferred from the values unless ``schema`` is given)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -260,7 +290,11 @@ def write_pack(
     for name, rows in tables.items():
         if name in drop:
             continue
-        columns = [c for c in COLUMNS.get(name, list(rows[0]) if rows else []) if c not in set((drop_columns or {}).get(name, ()))]
+        columns = [
+            c
+            for c in COLUMNS.get(name, list(rows[0]) if rows else [])
+            if c not in set((drop_columns or {}).get(name, ()))
+        ]
         extras = (extra_columns or {}).get(name, {})
         if extras:
             rows = [dict(row) for row in rows]
@@ -271,8 +305,13 @@ def write_pack(
         renames = (rename_columns or {}).get(name, {})
         header = [renames.get(c, c) for c in columns]
         write_table(
-            folder, name, rows, columns=columns, fmt=formats.get(name, "csv"),
-            encoding=encodings.get(name, "utf-8"), header=header,
+            folder,
+            name,
+            rows,
+            columns=columns,
+            fmt=formats.get(name, "csv"),
+            encoding=encodings.get(name, "utf-8"),
+            header=header,
         )
     if "programme" not in drop:
         (folder / "programme.yaml").write_text(PROGRAMME_YAML if programme is None else programme, encoding="utf-8")

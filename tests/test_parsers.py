@@ -45,8 +45,20 @@ def test_parse_date_refuses_dates_not_in_the_calendar(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["2014/01/13", "13-01-2014", "13.01.2014", "13 Jan 2014", "20140113", "13/01/14", "2014-1-13", "", "TBC",
-     "2014-01-13T00:00", "٢٠١٤-٠١-١٣", "１３/０１/２０１４"],
+    [
+        "2014/01/13",
+        "13-01-2014",
+        "13.01.2014",
+        "13 Jan 2014",
+        "20140113",
+        "13/01/14",
+        "2014-1-13",
+        "",
+        "TBC",
+        "2014-01-13T00:00",
+        "٢٠١٤-٠١-١٣",
+        "１３/０１/２０１４",
+    ],
 )
 def test_parse_date_refuses_other_formats(text):
     with pytest.raises(ValueError, match="not a date"):
@@ -99,10 +111,13 @@ def test_parse_date_date_like_text_is_a_date_or_value_error(text):
         return
     # Anything accepted is written in one of the two formats and means that date.
     stripped = text.strip()
-    assert stripped in (value.isoformat(), f"{value.day}/{value.month}/{value.year:04d}",
-                        f"{value.day:02d}/{value.month:02d}/{value.year:04d}",
-                        f"{value.day:02d}/{value.month}/{value.year:04d}",
-                        f"{value.day}/{value.month:02d}/{value.year:04d}")
+    assert stripped in (
+        value.isoformat(),
+        f"{value.day}/{value.month}/{value.year:04d}",
+        f"{value.day:02d}/{value.month:02d}/{value.year:04d}",
+        f"{value.day:02d}/{value.month}/{value.year:04d}",
+        f"{value.day}/{value.month:02d}/{value.year:04d}",
+    )
 
 
 # --- money -----------------------------------------------------------------------------------------
@@ -115,6 +130,7 @@ def test_parse_date_date_like_text_is_a_date_or_value_error(text):
         ("1,234.5", 1234.5),
         ("£9.8", 9.8),
         ("  £ 9.8  ", 9.8),
+        ("\u00a0£\u00a09.8\t", 9.8),
         ("£1,234.5", 1234.5),
         ("1,234,567", 1234567.0),
         ("0", 0.0),
@@ -130,8 +146,26 @@ def test_parse_money_accepts_contract_forms(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["9.8m", "n/a", "TBC", "£", "", "1,23", "12,34.5", "1.2.3", "$5", "9.8 £", "--1", "-£-1", "1e3", "£9.8bn",
-     "1 234", "٩.٨", "１２", "1" * 400],
+    [
+        "9.8m",
+        "n/a",
+        "TBC",
+        "£",
+        "",
+        "1,23",
+        "12,34.5",
+        "1.2.3",
+        "$5",
+        "9.8 £",
+        "--1",
+        "-£-1",
+        "1e3",
+        "£9.8bn",
+        "1 234",
+        "٩.٨",
+        "１２",
+        "1" * 400,
+    ],
 )
 def test_parse_money_refuses_anything_else(text):
     with pytest.raises(ValueError, match="not an amount"):
@@ -188,7 +222,9 @@ def test_parse_money_random_text_raises_only_value_error(text):
 # --- numbers, whole numbers, booleans --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [("92.5", 92.5), ("-3", -3.0), ("1,234.5", 1234.5), ("1e3", 1000.0), ("+2", 2.0)])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("92.5", 92.5), ("-3", -3.0), ("1,234.5", 1234.5), ("1e3", 1000.0), ("+2", 2.0)]
+)
 def test_parse_number(text, expected):
     assert parsers.parse_number(text) == expected
 
@@ -228,7 +264,9 @@ def test_parse_int_and_number_random_text_raise_only_value_error(text):
         assert isinstance(value, int | float) and not isinstance(value, bool)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("Yes", True), ("n", False), ("TRUE", True), ("0", False), (" y ", True)])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("Yes", True), ("n", False), ("TRUE", True), ("0", False), (" y ", True)]
+)
 def test_parse_bool(text, expected):
     assert parsers.parse_bool(text) is expected
 
@@ -291,8 +329,12 @@ def test_enum_refuses_unknown_values(text):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("finance", "finance"), ("HR; Finance", "finance;hr"), ("procurement;finance;hr", "finance;hr;procurement"),
-     ("finance;", "finance")],
+    [
+        ("finance", "finance"),
+        ("HR; Finance", "finance;hr"),
+        ("procurement;finance;hr", "finance;hr;procurement"),
+        ("finance;", "finance"),
+    ],
 )
 def test_services_subset(text, expected):
     assert parsers.parse_services(text, SERVICES) == expected

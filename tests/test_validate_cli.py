@@ -110,7 +110,9 @@ def test_unknown_format_is_a_usage_error(pack_dir, capsys):
 
 def test_unsafe_yaml_is_reported_not_run(pack_dir, tmp_path, capsys):
     marker = tmp_path / "pwned"
-    write_pack(pack_dir, programme=PROGRAMME_YAML + f'description: !!python/object/apply:os.system ["touch {marker}"]\n')
+    write_pack(
+        pack_dir, programme=PROGRAMME_YAML + f'description: !!python/object/apply:os.system ["touch {marker}"]\n'
+    )
     assert main(["validate", "--data", str(pack_dir)]) == 2
     out = capsys.readouterr().out
     assert not marker.exists()
@@ -121,7 +123,11 @@ def test_real_command_line(pack_dir):
     write_pack(pack_dir, cells=THREE_ERRORS)
     result = subprocess.run(
         [sys.executable, str(ROOT / "pipeline.py"), "validate", "--data", str(pack_dir)],
-        capture_output=True, text=True, encoding="utf-8", timeout=120, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        cwd=ROOT,
     )
     assert result.returncode == 2, result.stderr
     assert "costs.csv\n  ERROR   line 2, column amount_gbp_m" in result.stdout

@@ -1,0 +1,96 @@
+"""Where units run: local threads (each driving its own kernel) or a Dask distributed cluster.
+
+Both take the same unit function, ``run_unit``, which receives the notebook's
+bytes and returns the executed notebook's bytes (or the failed one and the
+error), so a remote worker needs only the package and read access to the
+data pack at the same path; the submitting process publishes the results.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class UnitResult:
+    """What a unit returns: the executed notebook, and the error when a cell failed."""
+
+    notebook: bytes
+    error: dict | None = None
+
+
+def run_unit(name: str, source: bytes, parameters: dict, period_id: str, timeout: int) -> UnitResult:
+    """Execute one notebook (given as bytes) in a fresh kernel in a private scratch folder."""
+    from .errors import NotebookExecutionError
+    from .execute import execute
+
+    with tempfile.TemporaryDirectory(prefix="audit-unit-") as scratch:
+        notebook = Path(scratch) / "in" / name
+        output = Path(scratch) / "out" / name
+        notebook.parent.mkdir()
+        notebook.write_bytes(source)
+        try:
+            execute(notebook, output, parameters, period_id, timeout)
+        except NotebookExecutionError as exc:
+            failed = output.read_bytes() if output.exists() else source
+            return UnitResult(failed, {"cell_index": exc.cell_index, "ename": exc.ename, "evalue": exc.evalue})
+        return UnitResult(output.read_bytes())
+
+
+class LocalExecutor:
+    """Up to ``jobs`` units at once, each a thread driving its own kernel process."""
+
+    def __init__(self, jobs: int):
+        self.pool = cf.ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="unit")
+
+    def submit(self, fn, *args):
+        return self.pool.submit(fn, *args)
+
+    def as_completed(self, futures):
+        return cf.as_completed(futures)
+
+    def cancel(self, futures) -> None:
+        for future in futures:
+            future.cancel()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Units sent to a Dask distributed scheduler (``tcp://host:8786``) or a given ``Client``."""
+
+    def __init__(self, scheduler: str | None = None, client=None):
+        from distributed import Client
+
+        self.own_client = client is None
+        self.client = client or Client(scheduler, timeout="30s")
+
+    def submit(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False)
+
+    def as_completed(self, futures):
+        from distributed import as_completed
+
+        return as_completed(list(futures))
+
+    def cancel(self, futures) -> None:
+        self.client.cancel(list(futures))
+
+    def close(self) -> None:
+        if self.own_client:
+            self.client.close()
+
+
+def make_executor(kind: str, jobs: int, scheduler: str | None):
+    """The executor the command line asked for."""
+    if kind == "dask":
+        if not scheduler:
+            from .errors import UsageError
+
+            raise UsageError("--executor dask needs --scheduler ADDRESS (for example tcp://127.0.0.1:8786)")
+        return DaskExecutor(scheduler)
+    return LocalExecutor(jobs)

@@ -1,0 +1,148 @@
+"""Units of work and their keys, for incremental runs.
+
+A unit is one section notebook of one period. Its key is the SHA-256 of
+everything that can change its output: the notebook's bytes, its parameters,
+the slice of each table it reads that matters for the period, the package's
+own code and the pinned dependency set. A period's render key adds its units'
+keys, every input file's hash (the report's provenance lists them all), the
+templates and the formats. Equal keys mean the output would be the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from .context import ROOT, code_digest
+from .contract import TABLES
+from .measures.periods import Period
+
+# Inputs a notebook may declare it reads: each table, the programme metadata, the validation
+# findings, and "files" (the hash of every file in the pack, for anything that shows them).
+ALL_INPUTS = (*[t for t in TABLES if t != "transactions"], "transactions", "programme", "findings", "files")
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def environment_digest() -> str:
+    """The package's code, the pinned requirements and the Python version, as one digest."""
+    requirements = (ROOT / "requirements.txt").read_bytes() if (ROOT / "requirements.txt").exists() else b""
+    return _sha(code_digest().encode() + requirements + sys.version.encode())
+
+
+def templates_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "templates").rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(ROOT).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def notebook_reads(path: Path) -> tuple[str, ...]:
+    """The inputs a notebook declares in its metadata (``audit_pipeline.reads``); all of them if it does not say."""
+    nb = nbformat.read(path, as_version=4)
+    reads = nb.metadata.get("audit_pipeline", {}).get("reads")
+    return tuple(reads) if reads else ALL_INPUTS
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return _sha(repr(list(frame.columns)).encode())
+    hashed = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
+    return _sha(repr(list(frame.columns)).encode() + hashed.tobytes())
+
+
+def slice_digest(pack, period: Period, name: str) -> str:
+    """Digest of what a table contributes to ``period``.
+
+    Tables keyed by period contribute their rows up to the period, and
+    forecast rows of later periods (they enter forecast totals); other tables
+    contribute whole. Transactions are taken whole, by their file's hash.
+    """
+    if name == "transactions":
+        path = pack.files.get("transactions")
+        from .datapack import file_sha256
+
+        return file_sha256(path) if path else "absent"
+    if name == "programme":
+        return _sha(json.dumps(pack.programme, sort_keys=True, default=str).encode())
+    if name == "files":
+        from .context import input_hashes
+
+        return _sha(json.dumps(input_hashes(pack.directory), sort_keys=True).encode())
+    if name == "findings":
+        return _sha("\n".join(str(f) for f in pack.findings).encode())
+    frame = pack.tables[name]
+    if "period_id" in frame.columns and name != "periods":
+        starts = pack.tables["periods"].set_index("period_id")["start_date"]
+        start = frame["period_id"].map(starts)
+        relevant = start <= period.start
+        if "status" in frame.columns:
+            relevant |= frame["status"] == "forecast"
+        frame = frame[relevant]
+    return _frame_digest(frame)
+
+
+@dataclass
+class Unit:
+    """One section notebook of one period, with its key and the parts of the key."""
+
+    notebook: Path
+    period: Period
+    parameters: dict
+    components: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return _sha(json.dumps(self.components, sort_keys=True).encode())
+
+
+def make_unit(pack, period: Period, notebook: Path, parameters: dict, environment: str) -> Unit:
+    """A unit with its key components: notebook, parameters, environment and the data slices it reads."""
+    components = {
+        "notebook": _sha(notebook.read_bytes()),
+        "parameters": parameters,
+        "environment": environment,
+        "data": {name: slice_digest(pack, period, name) for name in notebook_reads(notebook)},
+    }
+    return Unit(notebook, period, parameters, components)
+
+
+def render_key(units: list[Unit], input_hashes: dict[str, str], formats: tuple[str, ...], templates: str) -> str:
+    """The key of a period's rendering (and so of its whole published folder)."""
+    payload = {"units": {u.notebook.name: u.key for u in units}, "inputs": input_hashes, "formats": sorted(formats), "templates": templates}
+    return _sha(json.dumps(payload, sort_keys=True).encode())
+
+
+def stale_reasons(published: dict | None, units: list[Unit], render: str) -> list[str]:
+    """Why a published period is not fresh, from its manifest (empty when it is fresh)."""
+    if published is None:
+        return ["not published"]
+    if published.get("render", {}).get("key") == render:
+        return []
+    reasons = []
+    old_units = published.get("units", {})
+    for unit in units:
+        old = old_units.get(unit.notebook.name, {}).get("components")
+        if old is None:
+            reasons.append(f"{unit.notebook.name}: new section")
+            continue
+        new = unit.components
+        if old.get("notebook") != new["notebook"]:
+            reasons.append(f"{unit.notebook.name}: notebook changed")
+        if old.get("environment") != new["environment"]:
+            reasons.append(f"{unit.notebook.name}: code or dependencies changed")
+        changed = sorted(k for k in new["data"] if old.get("data", {}).get(k) != new["data"][k])
+        if changed:
+            reasons.append(f"{unit.notebook.name}: data changed ({', '.join(changed)})")
+    removed = set(old_units) - {u.notebook.name for u in units}
+    reasons += [f"{name}: section removed" for name in sorted(removed)]
+    return reasons or ["input files, templates or formats changed (provenance differs)"]
