@@ -21,6 +21,7 @@ NOWRAP_MAX = 18  # a column whose values are all this short may be kept on one l
 PROSE_MIN = 60  # a column with a value longer than this holds sentences and gets the most width
 PROSE_CHARS = 40  # the width a column of sentences needs to read well
 LINE_CHARS = 130  # about what one line of an A4 table holds at print size
+KEEP_LINES = 30  # a table up to this many printed lines is kept on one page (class "keep")
 
 
 def _cell(value: object, formatter: Formatter | None) -> str:
@@ -71,6 +72,13 @@ def _column_kinds(texts: dict[str, list[str]], labels: dict[str, str]) -> dict[s
     return kinds
 
 
+def _printed_lines(texts: dict[str, list[str]], kinds: dict[str, str]) -> int:
+    """Roughly how many printed lines a table's body takes (a row is as tall as its longest sentence)."""
+    rows = zip(*texts.values(), strict=True) if texts else []
+    prose = [kinds[name] == "prose" for name in texts]
+    return sum(max([1] + [-(-len(v) // PROSE_CHARS) for v, p in zip(row, prose, strict=True) if p]) for row in rows)
+
+
 def table_html(
     frame: pd.DataFrame,
     caption: str,
@@ -104,8 +112,9 @@ def table_html(
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not body:
         body.append(f'<tr><td colspan="{len(columns)}">None.</td></tr>')
+    keep = " keep" if _printed_lines(texts, kind) <= KEEP_LINES else ""
     return (
-        f'<table class="report-table"><caption>{html.escape(caption)}</caption>'
+        f'<table class="report-table{keep}"><caption>{html.escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
