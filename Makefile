@@ -20,6 +20,8 @@ $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@# Make the package importable from the venv (and so from every kernel it starts), wherever the clone is.
+	$(PY) -c 'import site, sys; open(site.getsitepackages()[0] + "/audit_pipeline_repo.pth", "w").write(sys.argv[1] + "\n")' "$(CURDIR)"
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -59,16 +59,14 @@ def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None) -> tuple:
         else "No cost data for this period."
     )
     if estimate is not None:
-        ax.axhspan(
-            estimate["low_gbp_m"],
-            estimate["high_gbp_m"],
-            color=PALETTE[7],
-            alpha=0.15,
-            hatch="//",
-            label="Estimate range",
-        )
+        point = estimate["low_gbp_m"] == estimate["high_gbp_m"]
+        if point:
+            ax.axhline(estimate["low_gbp_m"], color=PALETTE[7], linestyle=(0, (6, 3)), label="Estimate")
+        else:
+            ax.axhspan(estimate["low_gbp_m"], estimate["high_gbp_m"], color=PALETTE[7], alpha=0.15, hatch="//", label="Estimate range")
         ax.legend(frameon=False, fontsize=8)
-        alt += f" The implementation cost estimate is {fmt.money_range(estimate['low_gbp_m'], estimate['high_gbp_m'])}, shown as a shaded band."
+        shown = "a dashed line" if point else "a shaded band"
+        alt += f" The implementation cost estimate is {fmt.money_range(estimate['low_gbp_m'], estimate['high_gbp_m'])}, shown as {shown}."
     return fig, alt
 
 
@@ -103,6 +101,7 @@ def onboarding_progress(series: pd.DataFrame) -> tuple:
     fig, ax = _axes("Bodies onboarded against plan (cumulative)", "Bodies")
     x = list(series["label"])
     _lines(ax, x, {"Planned": list(series["planned"]), "Actual": list(series["onboarded"])})
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     last = series.iloc[-1] if not series.empty else None
     alt = (
         (

@@ -93,3 +93,16 @@ def words(enum_value: str | None) -> str:
         return MISSING
     text = str(enum_value).replace("amber_", "amber/").replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+def measure(value: float | None, unit: str) -> str:
+    """A KPI value or benchmark in its unit: ``96.1%``, ``2.6 days``, ``425``, ``£0.3 million``."""
+    if _missing(value):
+        return MISSING
+    if unit == "percent":
+        return f"{number(value, 1)}%"
+    if unit == "days":
+        return "1 day" if value == 1 else f"{number(value, 1)} days"
+    if unit == "gbp_m":
+        return money(value, 2)
+    return number(value, 1)

@@ -11,7 +11,7 @@ import html
 import pandas as pd
 from IPython.display import HTML
 
-from . import charts, display, fmt
+from . import display, fmt
 from .context import Context
 from .measures import finance, onboarding, recommendations, service
 from .measures import periods as P
@@ -112,6 +112,8 @@ def ratings(ctx: Context) -> HTML:
 
 
 def cost_chart(ctx: Context) -> HTML:
+    from . import charts  # matplotlib and seaborn load only where a chart is drawn
+
     series = finance.cost_series(ctx.tables["costs"], ctx.tables["periods"], ctx.period)
     now = finance.estimates_in_force(ctx.tables["estimates"], ctx.period.end)
     return display.figure(
@@ -152,7 +154,9 @@ def cost_text(ctx: Context) -> HTML:
     sentences = [
         f"Central programme spending to date is {fmt.money(c['central_programme_to_date_gbp_m'])}.",
         f"Departmental implementation costs collated to date are {fmt.at_least(c['departmental_to_date_gbp_m'], c['departmental_not_collated_bodies'])}.",
-        f"Forecast costs for later periods: {fmt.money(c['forecast_gbp_m'])} (forecasts never enter totals to date).",
+        f"Forecast costs for later periods: {fmt.money(c['forecast_gbp_m'])} (forecasts never enter totals to date)."
+        if c["forecast_gbp_m"]
+        else "The pack holds no forecast costs for later periods.",
     ]
     return display.paragraphs(sentences)
 
@@ -182,6 +186,8 @@ def estimates_table(ctx: Context) -> HTML:
 
 
 def savings_chart(ctx: Context) -> HTML:
+    from . import charts  # matplotlib and seaborn load only where a chart is drawn
+
     series = finance.savings_series(ctx.tables["savings"], ctx.tables["periods"], ctx.period)
     return display.figure(
         charts.savings_by_attribution(series),
@@ -228,6 +234,8 @@ def onboarding_text(ctx: Context) -> HTML:
 
 
 def onboarding_chart(ctx: Context) -> HTML:
+    from . import charts  # matplotlib and seaborn load only where a chart is drawn
+
     upto = [p for p in P.all_periods(ctx.tables["periods"]) if p.start <= ctx.period.start]
     return display.figure(
         charts.onboarding_progress(onboarding.onboarding_series(ctx.tables["bodies"], upto)),
@@ -287,6 +295,8 @@ def _service_series(ctx: Context) -> pd.DataFrame:
 
 
 def service_chart(ctx: Context) -> HTML:
+    from . import charts  # matplotlib and seaborn load only where a chart is drawn
+
     series = _service_series(ctx)
     if series.empty:
         return display.paragraphs(["The data pack holds no transaction data, so no service figures are derived."])
@@ -297,10 +307,10 @@ def service_chart(ctx: Context) -> HTML:
 
 def kpi_table(ctx: Context) -> HTML:
     table = service.kpi_table(ctx.tables["kpis"], ctx.tables["kpi_values"], ctx.period, ctx.thresholds["mi_late_days"])
-    table["value_text"] = [
-        fmt.number(v, 2) + ("%" if u == "percent" else "") for v, u in zip(table["value"], table["unit"], strict=True)
+    table["value_text"] = [fmt.measure(v, u) for v, u in zip(table["value"], table["unit"], strict=True)]
+    table["benchmark_text"] = [
+        fmt.measure(v, u) if not pd.isna(v) else "None set" for v, u in zip(table["benchmark"], table["unit"], strict=True)
     ]
-    table["benchmark_text"] = [fmt.number(v, 2) if not pd.isna(v) else "None" for v in table["benchmark"]]
     table["direction_words"] = table["direction"].map(fmt.words)
     return display.table(
         table,
@@ -364,6 +374,8 @@ def _tracker(ctx: Context, period: P.Period | None = None) -> pd.DataFrame:
 
 
 def recommendation_chart(ctx: Context) -> HTML:
+    from . import charts  # matplotlib and seaborn load only where a chart is drawn
+
     t = ctx.tables
     upto = [p for p in P.all_periods(t["periods"]) if p.start <= ctx.period.start]
     series = recommendations.status_series(t["recommendations"], t["recommendation_status"], t["periods"], upto)

@@ -15,6 +15,7 @@ checked correctly, only more slowly: its distinct values are parsed one by one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections import defaultdict
@@ -143,10 +144,8 @@ def _first_malformed_row(path: Path) -> pacsv.InvalidRow | None:
         return "error"
 
     for encoding in ("utf8", "cp1252"):
-        try:
+        with contextlib.suppress(pa.ArrowInvalid, UnicodeDecodeError):
             _read_csv_as(path, encoding, multiline=True, on_invalid_row=keep)
-        except (pa.ArrowInvalid, UnicodeDecodeError):
-            pass
         if rows:
             return rows[0]
     return None
@@ -166,6 +165,11 @@ def _undecodable_line(path: Path) -> int | None:
 
 def _fold(name: str) -> str:
     return name.strip().lower()
+
+
+def _arrow_type(column: Column) -> pa.DataType:
+    """The type of a column in the typed table: dates as date32, whole numbers int64, the rest text."""
+    return _ARROW_TYPES.get(column.kind, pa.string())
 
 
 def _header(raw: pa.Table, file: str, findings: list[Finding]) -> dict[str, int] | None:
@@ -253,7 +257,7 @@ def _check_columns(
         if column.name == _KEY:
             continue
         if column.name not in positions:  # an optional column left out
-            typed[column.name] = pa.chunked_array([pa.nulls(raw.num_rows, _ARROW_TYPES.get(column.kind, pa.string()))])
+            typed[column.name] = pa.chunked_array([pa.nulls(raw.num_rows, _arrow_type(column))])
             continue
         encoded = _Encoded.of(raw.column(positions[column.name]))
         typed[column.name], column_breaches = _check_cells(column, encoded, known.get(column.name))
@@ -288,7 +292,7 @@ def _check_cells(column: Column, encoded: _Encoded, known: set[str] | None) -> t
             broken[problem].append(position)
     if column.filled and encoded.indices.null_count:
         broken["must not be empty"].append(None)  # a missing (null) cell is empty too
-    dictionary = pa.array(values, _ARROW_TYPES.get(column.kind, pa.string()))
+    dictionary = pa.array(values, _arrow_type(column))
     typed = pc.take(dictionary, encoded.indices)
     breaches = [
         _Breach(column.name, rule, pc.is_in(encoded.indices, value_set=pa.array(where, pa.int32())), encoded.cells)
@@ -317,7 +321,10 @@ def _parse_cell(column: Column, cell: object) -> tuple[object, str | None]:
 
 
 class _LineNumbers:
-    """The line of each row: as a person counts in the CSV file (header = line 1; empty lines count)."""
+    """The line of each row as a person counts in the CSV file (header = line 1; empty lines count).
+
+    A Parquet row is numbered as if the table were written out as CSV: the first row is line 2.
+    """
 
     def __init__(self, raw: pa.Table):
         metadata = raw.schema.metadata or {}
@@ -371,7 +378,9 @@ def _report(breach: _Breach, file: str, lines: _LineNumbers, findings: list[Find
     for line, value in zip(lines.of(rows), breach.values(rows), strict=True):
         findings.append(Finding(ERROR, file, breach.rule, line=line, column=breach.column, value=value))
     if count > len(rows):
-        findings.append(Finding(ERROR, file, f"{breach.rule}: {count - len(rows)} more rows like this", column=breach.column))
+        findings.append(
+            Finding(ERROR, file, f"{breach.rule}: {count - len(rows)} more rows like this", column=breach.column)
+        )
 
 
 def _first_rows(mask: pa.ChunkedArray, limit: int) -> list[int]:
@@ -408,7 +417,9 @@ def _repeated_rows(ids: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(repeats["row"], np.int64), np.asarray(repeats["first"], np.int64)
 
 
-def _report_repeats(ids, repeated: np.ndarray, first_rows: np.ndarray, file: str, lines: _LineNumbers, findings) -> None:
+def _report_repeats(
+    ids: pa.ChunkedArray, repeated: np.ndarray, first_rows: np.ndarray, file: str, lines: _LineNumbers, findings
+) -> None:
     """A finding for each of the first rows that repeat an earlier ``transaction_id``, then one counting the rest."""
     shown = [int(r) for r in repeated[:MAX_FINDINGS_PER_RULE]]
     firsts = lines.of([int(r) for r in first_rows[:MAX_FINDINGS_PER_RULE]])

@@ -67,10 +67,14 @@ ISSC2,Independent Shared Service Centre 2,Steria,finance;hr,2014-04-01
         for i, b in enumerate(BODIES)
     ),
     "costs.csv": "period_id,body_id,cost_type,amount_gbp_m,status,source\n"
-    + "".join(f"FY2014-15,{b},departmental_implementation,{1.5 + i / 10:.1f},actual,returns\n" for i, b in enumerate(BODIES))
+    + "".join(
+        f"FY2014-15,{b},departmental_implementation,{1.5 + i / 10:.1f},actual,returns\n" for i, b in enumerate(BODIES)
+    )
     + "FY2015-16,B01,central_programme,,not_collated,\n",
     "savings.csv": "period_id,body_id,attribution,amount_gbp_m,status,evidence_level,source\n"
-    + "".join(f"FY2014-15,{b},shared_services,{0.5 + i / 10:.1f},actual,partial,returns\n" for i, b in enumerate(BODIES))
+    + "".join(
+        f"FY2014-15,{b},shared_services,{0.5 + i / 10:.1f},actual,partial,returns\n" for i, b in enumerate(BODIES)
+    )
     + "FY2014-15,B02,reduced_activity,-0.3,actual,sufficient,\n",
     "recommendations.csv": """\
 rec_id,source_report,source_date,text,owner,response,target_date
@@ -125,7 +129,6 @@ def write_plain_csv(table, path: Path) -> None:
 
 def write_packs(rows: int) -> dict[str, Path]:
     """Write (or reuse) the CSV and Parquet packs; return {format: pack folder}."""
-    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     packs = {"csv": WORK / "pack_csv", "parquet": WORK / "pack_parquet"}
@@ -135,7 +138,7 @@ def write_packs(rows: int) -> dict[str, Path]:
     print(f"Generating {rows:,} transactions in {WORK} ...", flush=True)
     started = time.perf_counter()
     table = generate_transactions(rows)
-    for fmt, folder in packs.items():
+    for folder in packs.values():
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("transactions.*"):
             old.unlink()

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from .. import fmt
 from .periods import Period
 
 _SERVICE_SQL = """
@@ -101,7 +102,12 @@ def derived_beside_reported(service: dict, kpi_rows: pd.DataFrame, centres: pd.D
                 "within_sla_share": derived.get("within_sla_share"),
                 "median_days_to_complete": derived.get("median_days_to_complete"),
                 "open_at_end": derived.get("open_at_end"),
-                "reported_kpis": "; ".join(f"{r['name']}: {r['value']:g}" for _, r in reported.iterrows()) or None,
+                "reported_kpis": "; ".join(f"{r['name']}: {fmt.measure(r['value'], r['unit'])}" for _, r in reported.iterrows()) or None,
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if rows:
+        # pandas infers a string column, which turns ``None`` into NaN (a float, and truthy); keep ``None``
+        # so that "nothing reported" stays missing for whoever formats the table.
+        frame["reported_kpis"] = pd.Series([row["reported_kpis"] for row in rows], dtype=object)
+    return frame
