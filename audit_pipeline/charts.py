@@ -157,7 +157,8 @@ def recommendation_status(series: pd.DataFrame) -> tuple:
         )
         bottom += series[status]
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars, never over them
+    # The legend goes beside the bars, never over them.
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     last = series.iloc[-1] if not series.empty else None
     alt = (
         (

@@ -107,6 +107,19 @@ def _report_pack_errors(exc) -> None:
     help="Seconds a notebook cell may run before it is stopped.",
 )
 @click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default=None,
+    help="Where notebooks run: local kernels, or the workers of a Dask cluster (with --scheduler). "
+    "Default: dask when --scheduler is given, else local.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="The Dask scheduler for --executor dask, e.g. tcp://127.0.0.1:8786.",
+)
+@click.option(
     "--notebooks",
     "notebook_dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -122,6 +135,8 @@ def run(
     jobs: int | None,
     force: bool,
     timeout: int,
+    executor: str | None,
+    scheduler: str | None,
     notebook_dir: Path | None,
 ) -> None:
     """Validate the pack, execute the section notebooks for each period, render and publish the reports.
@@ -146,6 +161,8 @@ def run(
         jobs=jobs or os.cpu_count() or 1,
         force=force,
         timeout=timeout,
+        executor=executor or ("dask" if scheduler else "local"),
+        scheduler=scheduler,
     )
     if notebook_dir is not None:
         options.notebook_dir = notebook_dir.resolve()

@@ -1,13 +1,32 @@
-"""Execute section notebooks with Papermill, each in a fresh kernel.
+"""Execute section notebooks with Papermill, each in a fresh kernel of its own.
 
 Parameters are checked against each notebook's ``parameters`` cell before any
 kernel starts. Executed notebooks are normalised (no timings, stable cell ids)
 so reruns on the same inputs give the same bytes.
+
+Kernels are cheap to start: a *fork server* (one process per run, or per Dask
+worker) imports once what kernels and reports need (IPython, pandas,
+matplotlib, this package, nbconvert, WeasyPrint), then forks a fresh process
+for each kernel. Every notebook still runs in a new process with nothing of
+any other notebook in it; only the imports are shared. The server's children
+die with it, and it dies with the process that started it (its pipe closes),
+so a killed run leaves no kernels behind. Set ``AUDIT_PIPELINE_FORK=0`` to
+start every kernel from scratch instead (slower, same outputs).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+import pickle
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
 from pathlib import Path
 
 import nbformat
@@ -17,28 +36,431 @@ from .errors import NotebookExecutionError, UsageError
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 TYPE_CHECKS = {"str": str, "int": int, "float": (int, float), "bool": bool}
 DEFAULT_TIMEOUT = 600  # seconds a single cell may run before the notebook is stopped
+TEMP_PREFIX = "audit-pipeline-"  # + pid of the process that made it + kind: temporary folders (see sweep)
+
+# What the fork server imports before forking kernels (a missing one is simply not preloaded) ...
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",  # debugpy: a fifth of a kernel's start-up when imported there
+    "IPython",
+    "IPython.core.history",
+    "sqlite3",
+    "pdb",
+    "tornado.gen",
+    "tornado.queues",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "duckdb",
+    "matplotlib.pyplot",
+    "seaborn",
+    "audit_pipeline.context",
+    "audit_pipeline.sections",
+    "audit_pipeline.charts",
+)
+# ... and what it imports afterwards, one module at a time while no request waits (for renderings).
+PRELOAD_LATER = (
+    "audit_pipeline.provenance",
+    "audit_pipeline.index",
+    "audit_pipeline.render",
+    "audit_pipeline.exporters",
+    "nbconvert",
+    "weasyprint",
+)
 
 
-def _kernel_manager_class():
-    """A kernel manager on IPC sockets (no TCP ports, so no plain-text warning) whose own log is
-    discarded: what matters (a failing cell, a dead kernel) reaches us through nbclient."""
-    import subprocess
-    import tempfile
-    import uuid
+# ---- the fork server ---------------------------------------------------------------------------
 
+
+def _fork_server_main() -> None:  # pragma: no cover - runs in the server process
+    """Import ``PRELOAD``, say ready, then fork one child per request read from stdin until it closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the run, which then closes our stdin
+    # Kernels see the path a kernel started directly would see: not our folder, nor the working one.
+    del sys.path[0]  # the package's folder, put first by ForkServer to import this module
+    sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+    requests = os.fdopen(0, "rb", buffering=0)  # unbuffered, so select() tells when a request waits
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # nothing but replies on the pipe, whatever prints
+    from .context import code_digest
+
+    digest = code_digest()  # before importing, so a change made meanwhile shows as a mismatch
+    for name in PRELOAD:
+        _quiet_import(name)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    later = list(PRELOAD_LATER)
+    try:
+        _reply(replies, {"ready": True, "pid": os.getpid(), "digest": digest})
+        while True:
+            while later and not select.select([requests], [], [], 0)[0]:
+                _quiet_import(later.pop(0))
+            request = pickle.load(requests)
+            server = os.getpid()
+            try:
+                pid = os.fork()
+            except OSError as exc:
+                _reply(replies, {"error": str(exc)})
+                continue
+            if pid == 0:
+                replies.close()
+                _forked_child(request, server)  # never returns
+            _reply(replies, {"pid": pid})
+    except (EOFError, pickle.UnpicklingError, OSError):
+        os._exit(0)  # the run has gone: children die with us (PR_SET_PDEATHSIG)
+
+
+def _reply(replies, message: dict) -> None:
+    pickle.dump(message, replies)
+    replies.flush()
+
+
+def _quiet_import(name: str) -> None:
+    """Import a module, silently: what modules say on import, kernels say again when they import."""
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - preloading is an optimisation only
+        pass
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
+def _forked_child(request: dict, server: int) -> None:  # pragma: no cover - runs in a forked child
+    code = 1
+    try:
+        os.setsid()  # its own process group, as jupyter_client does, so signals reach the kernel only
+        _die_with_parent()
+        if os.getppid() != server:
+            os._exit(1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        if request["kind"] == "kernel":
+            os.dup2(null, 2)  # as for a kernel started directly: its own log is not ours
+            code = _run_kernel(request["argv"], server)
+        else:
+            code = _run_job(request)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _die_with_parent() -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _run_kernel(argv: list[str], server: int) -> int:  # pragma: no cover - runs in a forked child
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]  # as ipykernel_launcher does; IPython puts the working folder back
+    sys.argv = ["ipykernel_launcher", *argv]
+    from ipykernel.kernelapp import IPKernelApp
+
+    # The kernel watches its parent (the server) and exits when it goes, as with JPY_PARENT_PID.
+    IPKernelApp.launch_instance(argv=[*argv, f"--IPKernelApp.parent_handle={server}"])
+    return 0
+
+
+def _run_job(request: dict) -> int:  # pragma: no cover - runs in a forked child
+    result = Path(request["result"])
+    try:
+        module, name = request["function"]
+        value = ("ok", getattr(importlib.import_module(module), name)(*request["args"]))
+    except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+        value = ("error", exc, traceback.format_exc())
+    temporary = result.with_name(result.name + ".tmp")
+    try:
+        data = pickle.dumps(value)
+    except Exception:  # noqa: BLE001 - an exception that does not pickle
+        data = pickle.dumps(("error", RuntimeError(repr(value[1])), value[-1]))
+    temporary.write_bytes(data)
+    temporary.replace(result)
+    return 0
+
+
+class ForkedProcess:
+    """A ``Popen``-like handle on a process forked by the server (not our child: watched by pidfd)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+        try:
+            self._fd: int | None = os.pidfd_open(pid)
+        except ProcessLookupError:
+            self._fd, self.returncode = None, 0
+
+    def _exited(self, timeout: float | None) -> bool:
+        if self._fd is None:
+            return True
+        readable, _, _ = select.select([self._fd], [], [], timeout)
+        if readable:
+            os.close(self._fd)
+            self._fd, self.returncode = None, 0
+        return bool(readable)
+
+    def poll(self) -> int | None:
+        self._exited(0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._exited(timeout):
+            raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        """Signal its process group (it leads one, as a kernel started by jupyter_client does)."""
+        if self.poll() is not None:
+            return
+        try:
+            os.killpg(self.pid, signum)
+        except OSError:
+            signal.pidfd_send_signal(self._fd, signum)
+        if signum == signal.SIGKILL:
+            self._exited(1.0)  # gone at once, so the next poll sees it (no 0.1 s polling delay)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def __del__(self):
+        if getattr(self, "_fd", None) is not None:
+            os.close(self._fd)
+
+
+class ForkServer:
+    """Client side of the fork server: start it, ask it for kernels and jobs."""
+
+    def __init__(self):
+        from .context import ROOT
+
+        env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND=os.environ.get("MPLBACKEND", "Agg"))
+        code = "import sys; sys.path.insert(0, sys.argv[1]); from audit_pipeline.execute import _fork_server_main; _fork_server_main()"
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code, str(ROOT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=tempfile.gettempdir(),
+        )
+        self.lock = threading.Lock()
+        self.hello: dict | None = None
+
+    def ready(self) -> dict:
+        """Wait until the server has preloaded; ``RuntimeError`` when it failed to start."""
+        with self.lock:
+            if self.hello is None:
+                try:
+                    self.hello = pickle.load(self.process.stdout)
+                except (EOFError, pickle.UnpicklingError, OSError) as exc:
+                    raise RuntimeError(f"the kernel fork server did not start: {exc}") from None
+            return self.hello
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def spawn(self, request: dict) -> ForkedProcess:
+        self.ready()
+        with self.lock:
+            pickle.dump(request, self.process.stdin)
+            self.process.stdin.flush()
+            reply = pickle.load(self.process.stdout)
+        if "error" in reply:
+            raise OSError(f"the kernel fork server could not fork: {reply['error']}")
+        return ForkedProcess(reply["pid"])
+
+    def close(self) -> None:
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+_server: ForkServer | None = None
+_retired: list[ForkServer] = []
+_server_lock = threading.Lock()
+
+
+def fork_enabled() -> bool:
+    return os.environ.get("AUDIT_PIPELINE_FORK", "1") != "0" and hasattr(os, "pidfd_open") and sys.platform == "linux"
+
+
+def start_fork_server() -> ForkServer | None:
+    """The process's fork server, started if need be (it preloads in the background); ``None`` when disabled."""
+    global _server
+    if not fork_enabled():
+        return None
+    with _server_lock:
+        if _server is not None and not _server.alive():
+            _server = None
+        if _server is None:
+            _server = ForkServer()
+        return _server
+
+
+def fork_server() -> ForkServer | None:
+    """The fork server, ready and running the package's current code; ``None`` when it cannot be used."""
+    global _server
+    from .context import code_digest
+
+    server = start_fork_server()
+    if server is None:
+        return None
+    try:
+        hello = server.ready()
+    except RuntimeError:
+        return None
+    if hello["digest"] != code_digest():  # the package changed since the server imported it
+        with _server_lock:
+            if _server is server:
+                _retired.append(server)  # kernels of it may still be running: it goes with this process
+                _server = None
+        server = start_fork_server()
+        try:
+            server.ready()
+        except RuntimeError:
+            return None
+    return server
+
+
+def stop_fork_server() -> None:
+    global _server
+    with _server_lock:
+        server, _server = _server, None
+    if server is not None:
+        server.close()
+
+
+def call_forked(function: tuple[str, str], *args):
+    """``module.function(*args)`` in a child of the fork server (in this process when there is none).
+
+    The child's exception, if any, is raised here."""
+    server = fork_server()
+    if server is None:
+        return getattr(importlib.import_module(function[0]), function[1])(*args)
+    folder = Path(temporary_folder("job"))
+    try:
+        result = folder / "result.pickle"
+        request = {"kind": "job", "function": function, "args": args, "result": str(result)}
+        request.update(env=dict(os.environ), cwd=os.getcwd())
+        process = server.spawn(request)
+        process.wait()
+        if not result.exists():
+            raise RuntimeError(f"{function[0]}.{function[1]} died without a result (killed, or out of memory?)")
+        value = pickle.loads(result.read_bytes())
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if value[0] == "error":
+        raise value[1]
+    return value[1]
+
+
+# ---- kernels -------------------------------------------------------------------------------------
+
+
+def _kernel_manager_class(cwd: str | None = None):
+    """A kernel manager on IPC sockets (no TCP ports, so no plain-text warning), its sockets and
+    connection file in a private folder, started in ``cwd``, forked from the fork server when
+    there is one, and whose own log is discarded: what matters (a failing cell, a dead kernel)
+    reaches us through nbclient."""
     from jupyter_client.manager import AsyncKernelManager
 
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
+            self._folder = temporary_folder("kernel")
             kwargs.setdefault("transport", "ipc")
-            kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(), f"audit-kernel-{uuid.uuid4().hex}"))
+            kwargs.setdefault("ip", os.path.join(self._folder, "k"))
+            kwargs.setdefault("connection_file", os.path.join(self._folder, "kernel.json"))
             super().__init__(**kwargs)
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
-            kw.setdefault("stderr", subprocess.DEVNULL)
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
+            if cwd is not None:
+                kw["cwd"] = cwd
+            server = _forkable(kernel_cmd) and fork_server()
+            if not server:
+                kw.setdefault("stderr", subprocess.DEVNULL)
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+            else:
+                env = dict(kw.get("env") or os.environ)
+                request = {"kind": "kernel", "argv": kernel_cmd[3:], "env": env, "cwd": str(kw.get("cwd") or os.getcwd())}
+                process = server.spawn(request)
+                provisioner = self.provisioner
+                # No pgid: the provisioner then signals through ``process``, which signals the group.
+                provisioner.process, provisioner.pid, provisioner.pgid = process, process.pid, None
+                provisioner.cwd = kw.get("cwd")
+                self._reconcile_connection_info(provisioner.connection_info)
+            await self._sockets_bound()
+
+        async def _sockets_bound(self, limit: float = 30.0) -> None:
+            """Wait (briefly) until the kernel has bound its sockets, so that the client connects at
+            once instead of on its next reconnection attempt, and hears the kernel's first messages."""
+            import asyncio
+            import time
+
+            ports = [self.shell_port, self.iopub_port, self.stdin_port, self.control_port, self.hb_port]
+            paths = [f"{self.ip}-{port}" for port in ports]
+            deadline = time.monotonic() + limit
+            while not all(os.path.exists(p) for p in paths) and time.monotonic() < deadline:
+                if self.provisioner is None or await self.provisioner.poll() is not None:
+                    return  # it died: nbclient reports that
+                await asyncio.sleep(0.005)
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart:
+                shutil.rmtree(self._folder, ignore_errors=True)
+
+        cleanup_resources = _async_cleanup_resources
 
     return IPCKernelManager
+
+
+def _forkable(kernel_cmd: list[str]) -> bool:
+    """Only the plain IPython kernel of this very interpreter is forked; anything else is started as usual."""
+    return (
+        len(kernel_cmd) >= 3
+        and kernel_cmd[1:3] == ["-m", "ipykernel_launcher"]
+        and os.path.realpath(kernel_cmd[0]) == os.path.realpath(sys.executable)
+    )
+
+
+def temporary_folder(kind: str) -> str:
+    """A new private folder in the temporary directory, named after this process (see ``sweep_temporary``)."""
+    return tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{kind}-")
+
+
+def sweep_temporary() -> None:
+    """Remove temporary folders (scratch, kernel sockets and connection files) of processes that are gone."""
+    base = Path(tempfile.gettempdir())
+    for path in base.glob(f"{TEMP_PREFIX}*"):
+        pid = path.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+# ---- notebooks ------------------------------------------------------------------------------------
 
 
 def section_notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -88,12 +510,67 @@ def normalise(path: Path, injected_id: str = "injected-parameters") -> None:
     nbformat.write(nb, path)
 
 
-def execute(notebook: Path, output: Path, parameters: dict, period_id: str, timeout: int = DEFAULT_TIMEOUT) -> Path:
-    """Run one notebook to ``output`` in a fresh kernel; ``NotebookExecutionError`` names the failing cell."""
+def _interrupted_at(exc: BaseException) -> tuple[int | None, object]:
+    """The index of the cell nbclient was running when ``exc`` was raised, and the notebook as
+    executed so far (both from the traceback, as nbclient keeps them in its frames)."""
+    tb, index, nb = exc.__traceback__, None, None
+    while tb is not None:
+        local = tb.tb_frame.f_locals
+        if tb.tb_frame.f_code.co_name in ("async_execute_cell", "execute_cell"):
+            index = local["cell_index"] if isinstance(local.get("cell_index"), int) else index
+        if nb is None and isinstance(getattr(local.get("self"), "nb", None), nbformat.NotebookNode):
+            nb = local["self"].nb
+        tb = tb.tb_next
+    return index, nb
+
+
+def _keep_partial(nb, index: int | None, ename: str, evalue: str, output: Path) -> None:
+    """Write the notebook as far as it ran, the error shown under the cell that was stopped."""
+    if nb is None:
+        return
+    if index is not None and index < len(nb.cells):
+        nb.cells[index].setdefault("outputs", []).append(
+            nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+        )
+    try:
+        nbformat.write(nb, str(output))
+    except Exception:  # noqa: BLE001 - keeping it is a courtesy; the error is reported anyway
+        pass
+
+
+class _QuietAfterTimeout:
+    """Drop what nbclient leaves behind when it stops a cell that timed out: its log line, and
+    asyncio's complaint about its abandoned output-polling task. The run reports the timeout itself."""
+
+    def filter(self, record) -> bool:
+        text = record.getMessage()
+        return "_async_poll_output_msg" not in text and "Timeout waiting for execute reply" not in text
+
+
+def _quieten_logs() -> None:
+    import logging
+
+    for name in ("asyncio", "papermill", "nbclient"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _QuietAfterTimeout) for f in logger.filters):
+            logger.addFilter(_QuietAfterTimeout())
+
+
+def execute(
+    notebook: Path,
+    output: Path,
+    parameters: dict,
+    period_id: str,
+    timeout: int = DEFAULT_TIMEOUT,
+    cwd: Path | None = None,
+) -> Path:
+    """Run one notebook to ``output`` in a fresh kernel (started in ``cwd``); ``NotebookExecutionError``
+    names the failing cell."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     output.parent.mkdir(parents=True, exist_ok=True)
+    _quieten_logs()
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("PYTHONHASHSEED", "0")
     try:
@@ -107,21 +584,22 @@ def execute(notebook: Path, output: Path, parameters: dict, period_id: str, time
             log_output=False,
             execution_timeout=timeout,
             record_timing=False,
-            kernel_manager_class=_kernel_manager_class(),
+            kernel_manager_class=_kernel_manager_class(str(cwd) if cwd else None),
+            shutdown_kernel="immediate",  # every output is in by then; nothing in the kernel to save
         )
     except PapermillExecutionError as exc:
         raise NotebookExecutionError(
             period_id, notebook.name, exc.cell_index, exc.ename, exc.evalue, str(output)
         ) from None
-    except Exception as exc:  # a timeout or a dead kernel: still name the period and notebook
+    except Exception as exc:  # a timeout or a dead kernel: still name the period, notebook and cell
         if type(exc).__name__ in ("CellTimeoutError", "DeadKernelError", "TimeoutError", "RuntimeError"):
+            message = str(exc).splitlines()[0] if str(exc) else ""
+            if type(exc).__name__ == "CellTimeoutError":
+                message = f"the cell ran longer than the timeout ({timeout} s) and was stopped"
+            index, partial = _interrupted_at(exc)
+            _keep_partial(partial, index, type(exc).__name__, message, output)
             raise NotebookExecutionError(
-                period_id,
-                notebook.name,
-                None,
-                type(exc).__name__,
-                str(exc).splitlines()[0] if str(exc) else "",
-                str(output),
+                period_id, notebook.name, index, type(exc).__name__, message, str(output)
             ) from None
         raise
     normalise(output)

@@ -9,7 +9,7 @@ data pack at the same path; the submitting process publishes the results.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import tempfile
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,21 +23,28 @@ class UnitResult:
 
 
 def run_unit(name: str, source: bytes, parameters: dict, period_id: str, timeout: int) -> UnitResult:
-    """Execute one notebook (given as bytes) in a fresh kernel in a private scratch folder."""
-    from .errors import NotebookExecutionError
-    from .execute import execute
+    """Execute one notebook (given as bytes) in a fresh kernel, in a scratch folder of its own.
 
-    with tempfile.TemporaryDirectory(prefix="audit-unit-") as scratch:
-        notebook = Path(scratch) / "in" / name
-        output = Path(scratch) / "out" / name
-        notebook.parent.mkdir()
+    The kernel's working folder is ``<scratch>/work``, so whatever a notebook writes there stays
+    apart from every other unit running at the same time, and is removed with the folder."""
+    from .errors import NotebookExecutionError
+    from .execute import execute, temporary_folder
+
+    scratch = Path(temporary_folder("unit"))
+    try:
+        notebook = scratch / "in" / name
+        output = scratch / "out" / name
+        for folder in (notebook.parent, scratch / "work"):
+            folder.mkdir()
         notebook.write_bytes(source)
         try:
-            execute(notebook, output, parameters, period_id, timeout)
+            execute(notebook, output, parameters, period_id, timeout, cwd=scratch / "work")
         except NotebookExecutionError as exc:
             failed = output.read_bytes() if output.exists() else source
             return UnitResult(failed, {"cell_index": exc.cell_index, "ename": exc.ename, "evalue": exc.evalue})
         return UnitResult(output.read_bytes())
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 class LocalExecutor:
@@ -61,13 +68,24 @@ class LocalExecutor:
 
 
 class DaskExecutor:
-    """Units sent to a Dask distributed scheduler (``tcp://host:8786``) or a given ``Client``."""
+    """Units sent to a Dask distributed scheduler (``tcp://host:8786``) or a given ``Client``.
+
+    Each worker runs ``run_unit``; what it returns comes back to the submitting process, which
+    alone writes the unit cache and publishes. Workers need the package and the data pack at
+    the same path as the submitter."""
 
     def __init__(self, scheduler: str | None = None, client=None):
         from distributed import Client
 
         self.own_client = client is None
-        self.client = client or Client(scheduler, timeout="30s")
+        if client is None:
+            try:
+                client = Client(scheduler, timeout="30s", set_as_default=False)
+            except (OSError, TimeoutError, ValueError) as exc:
+                from .errors import UsageError
+
+                raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        self.client = client
 
     def submit(self, fn, *args):
         return self.client.submit(fn, *args, pure=False)
@@ -78,7 +96,9 @@ class DaskExecutor:
         return as_completed(list(futures))
 
     def cancel(self, futures) -> None:
-        self.client.cancel(list(futures))
+        futures = list(futures)
+        if futures:
+            self.client.cancel(futures)
 
     def close(self) -> None:
         if self.own_client:

@@ -55,7 +55,9 @@ def index_html(programme_dir: Path, order: list[str] | None = None, programme_na
     rows = _period_rows(programme_dir)
     rank = {pid: i for i, pid in enumerate(order or [])}
     rows.sort(key=lambda m: (rank.get(m["period_id"], -1), m["period_id"]), reverse=True)
-    environment = Environment(loader=FileSystemLoader(TEMPLATES / "report"), autoescape=True, keep_trailing_newline=True)
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES / "report"), autoescape=True, keep_trailing_newline=True
+    )
     return environment.get_template("programme_index.html.j2").render(
         lang=LANG,
         programme_id=programme_dir.name,

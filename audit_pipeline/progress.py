@@ -1,12 +1,16 @@
 """Progress of a run: which period, which notebook, how far.
 
 On a terminal, a live ``rich`` display (one bar per period, units done of
-units, elapsed time); otherwise, plain log lines on standard error.
+units, elapsed time, and a bar for the whole run); otherwise plain log lines
+on standard error, one per event, each starting with how far the run is::
+
+    [3/18 4.2s] A: executed 02_costs_savings.ipynb
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 
@@ -18,41 +22,68 @@ class Progress:
         self.total = len(periods) * units
         self.finished = 0
         self.start = time.monotonic()
+        self.lock = threading.Lock()
         self.live = None
-        if self.stream.isatty() and periods:
+        self.tasks: dict[str, int] = {}
+        if periods and _isatty(self.stream):
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as RichProgress
 
             self.live = RichProgress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=Console(file=self.stream), transient=False,
+                TextColumn("{task.description:<24}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[state]}"),
+                TimeElapsedColumn(),
+                console=Console(file=self.stream),
+                transient=False,
             )
-            self.tasks = {p: self.live.add_task(f"{p}", total=units) for p in periods}
-            self.overall = self.live.add_task("all units", total=self.total)
+            self.tasks = {p: self.live.add_task(p, total=units, state="waiting") for p in periods}
+            self.overall = self.live.add_task("all notebooks", total=self.total, state="")
             self.live.start()
 
     def _say(self, text: str) -> None:
-        line = f"[{self.finished}/{self.total} {time.monotonic() - self.start:5.1f}s] {text}"
         if self.live:
             self.live.console.log(text)
         else:
+            line = f"[{self.finished}/{self.total} {time.monotonic() - self.start:.1f}s] {text}"
             print(line, file=self.stream, flush=True)
 
+    def _state(self, period_id: str, state: str, advance: int = 0) -> None:
+        if self.live and period_id in self.tasks:
+            self.live.update(self.tasks[period_id], advance=advance, state=state)
+
     def step(self, period_id: str, notebook: str, reused: bool = False) -> None:
-        self.finished += 1
-        if self.live:
-            self.live.advance(self.tasks[period_id])
-            self.live.advance(self.overall)
-        self._say(f"{period_id}: {'reused' if reused else 'executed'} {notebook}")
+        """A unit is done: executed, or reused from the unit cache."""
+        with self.lock:
+            self.finished += 1
+            if self.live:
+                self._state(period_id, f"{'reused' if reused else 'ran'} {notebook}", advance=1)
+                self.live.advance(self.overall)
+            self._say(f"{period_id}: {'reused' if reused else 'executed'} {notebook}")
 
     def note(self, text: str) -> None:
-        self._say(text)
+        with self.lock:
+            if self.live and ": rendering" in text:
+                self._state(text.split(":", 1)[0], "rendering")
+            self._say(text)
 
     def published(self, period_id: str) -> None:
-        self._say(f"{period_id}: published")
+        with self.lock:
+            self._state(period_id, "published")
+            self._say(f"{period_id}: published")
 
     def done(self) -> None:
-        if self.live:
-            self.live.stop()
-        self._say("done")
+        with self.lock:
+            if self.live:
+                self.live.stop()
+                self.live = None
+            self._say(f"done in {time.monotonic() - self.start:.1f}s")
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

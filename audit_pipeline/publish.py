@@ -77,17 +77,23 @@ def publish(staging: Path, final: Path) -> None:
 
 
 def sweep(folder: Path) -> None:
-    """Remove staging and retired folders left by runs that were killed (call under the lock)."""
+    """Remove staging and retired folders, and half-written cache files, left by runs that were
+    killed (call under the lock)."""
     if not folder.is_dir():
         return
     for path in folder.iterdir():
         if path.name.startswith((STAGING_PREFIX, RETIRED_PREFIX)) and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
+    for path in [*folder.glob(".*.tmp"), *folder.glob(".units/.*.tmp")]:
+        path.unlink(missing_ok=True)
 
 
 @contextmanager
-def run_lock(folder: Path, wait: bool = True):
-    """Hold the output folder's lock; wait for another run (saying so) or fail at once."""
+def run_lock(folder: Path, wait: bool = True, stream=None):
+    """Hold the output folder's lock; wait for another run (saying so) or fail at once.
+
+    The lock is an ``flock`` on ``<folder>/.lock``: the kernel drops it when the holder dies,
+    however it dies, so a killed run never blocks the next one."""
     folder.mkdir(parents=True, exist_ok=True)
     handle = (folder / ".lock").open("a+")
     try:
@@ -98,7 +104,11 @@ def run_lock(folder: Path, wait: bool = True):
                 from .errors import UsageError
 
                 raise UsageError(f"another run is writing to {folder}; try again when it has finished") from None
-            print(f"Another run is writing to {folder}; waiting for it to finish...", file=sys.stderr, flush=True)
+            print(
+                f"Another run is writing to {folder}; waiting for it to finish...",
+                file=stream or sys.stderr,
+                flush=True,
+            )
             fcntl.flock(handle, fcntl.LOCK_EX)
         yield
     finally:

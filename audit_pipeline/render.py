@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
-from .measures.periods import Period
+if TYPE_CHECKING:  # only for annotations: rendering itself needs no pandas
+    from .measures.periods import Period
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -86,7 +88,9 @@ def report_resources(pack, period: Period, sections: list[dict]) -> dict:
 
 def notebook_resources(nb: nbformat.NotebookNode, name: str = "") -> dict:
     """Template resources for one notebook converted on its own (``jupyter nbconvert --to ...``)."""
-    title = next((_first_heading(c.source) for c in nb.cells if c.cell_type == "markdown" and _first_heading(c.source)), None)
+    title = next(
+        (_first_heading(c.source) for c in nb.cells if c.cell_type == "markdown" and _first_heading(c.source)), None
+    )
     title = nb.metadata.get("title") or title or name or "Audit report section"
     return {
         "lang": LANG,

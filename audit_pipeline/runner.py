@@ -4,27 +4,30 @@ Work is split into units (one section notebook of one period) keyed on
 their inputs (``units.py``). Fresh periods are skipped, units already
 executed with the same key are reused from the unit cache, and the rest run
 ``jobs`` at a time, each in its own kernel and scratch folder. A period is
-rendered and published as soon as all its units are done.
+rendered as soon as all its units are done (in a process of its own, so
+rendering and notebooks share the cores), then published whole.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import execute, publish, units
 from .context import input_hashes, load_pack_cached
 from .datapack import Pack
-from .errors import NotebookExecutionError, UsageError
+from .errors import NotebookExecutionError, PipelineError, UsageError
 from .executors import UnitResult, make_executor, run_unit
 from .measures import periods as P
-from .measures.summary import key_figures
 from .progress import Progress
 
 UNIT_CACHE = ".units"
+DEFAULT_FORMATS = ("html", "pdf")
 
 
 @dataclass
@@ -33,7 +36,7 @@ class RunOptions:
     out_dir: Path
     period_ids: list[str] = field(default_factory=list)
     all_periods: bool = False
-    formats: tuple[str, ...] = ("html", "pdf")
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     jobs: int = 2
     force: bool = False
     timeout: int = execute.DEFAULT_TIMEOUT
@@ -41,6 +44,7 @@ class RunOptions:
     executor: str = "local"
     scheduler: str | None = None
     client: object = None  # a dask Client to use instead of --scheduler (tests, notebooks)
+    progress_stream: object = None  # where progress goes (default: standard error)
 
 
 @dataclass
@@ -51,6 +55,8 @@ class PeriodPlan:
     units: list[units.Unit]
     render_key: str
     reasons: list[str]
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    templates: str = ""
 
     @property
     def fresh(self) -> bool:
@@ -76,17 +82,32 @@ def read_manifest(folder: Path) -> dict | None:
 
 
 def plan(pack: Pack, periods: list[P.Period], notebooks: list[Path], formats, programme_dir: Path) -> list[PeriodPlan]:
-    """Keys for every unit and period, compared with what is published."""
+    """Keys for every unit and period, compared with what is published.
+
+    ``formats=None`` takes each period's formats from what was published (for ``list``)."""
     environment, templates = units.environment_digest(), units.templates_digest()
     hashes = input_hashes(pack.directory)
+    reads = {nb: units.notebook_reads(nb) for nb in notebooks}
+    digests = {nb: units._sha(nb.read_bytes()) for nb in notebooks}
+    slices = units.SliceCache(pack)
     plans = []
     for period in periods:
         parameters = {"data_dir": str(pack.directory), "period_id": period.period_id}
-        period_units = [units.make_unit(pack, period, nb, parameters, environment) for nb in notebooks]
-        key = units.render_key(period_units, hashes, formats, templates)
-        reasons = units.stale_reasons(read_manifest(programme_dir / period.period_id), period_units, key)
-        plans.append(PeriodPlan(period, period_units, key, reasons))
+        period_units = [
+            units.make_unit(pack, period, nb, parameters, environment, reads=reads[nb], digest=digests[nb], slices=slices)
+            for nb in notebooks
+        ]
+        published = read_manifest(programme_dir / period.period_id)
+        chosen = tuple(formats) if formats is not None else _published_formats(published)
+        key = units.render_key(period_units, hashes, chosen, templates)
+        reasons = units.stale_reasons(published, period_units, key, hashes, templates, chosen)
+        plans.append(PeriodPlan(period, period_units, key, reasons, chosen, templates))
     return plans
+
+
+def _published_formats(manifest: dict | None) -> tuple[str, ...]:
+    formats = (manifest or {}).get("render", {}).get("formats")
+    return tuple(formats) if formats else DEFAULT_FORMATS
 
 
 def _check_formats(formats) -> tuple[str, ...]:
@@ -99,49 +120,67 @@ def _check_formats(formats) -> tuple[str, ...]:
 def run(options: RunOptions) -> list[Path]:
     """Run the chosen periods; return the period folders published (fresh ones are left as they are)."""
     formats = _check_formats(options.formats)
-    pack = load_pack_cached(options.data_dir)  # DataPackError when invalid: nothing executed
-    periods = choose_periods(pack, options.period_ids, options.all_periods)
+    if options.executor not in ("local", "dask"):
+        raise UsageError(f"--executor takes local or dask, not {options.executor!r}")
+    if options.executor == "dask" and not options.scheduler and options.client is None:
+        raise UsageError("--executor dask needs --scheduler ADDRESS (for example tcp://127.0.0.1:8786)")
     notebooks = execute.section_notebooks(options.notebook_dir)
     if not notebooks:
         raise UsageError(f"no section notebooks (named like 01_name.ipynb) in {options.notebook_dir}")
-    for notebook in notebooks:
-        execute.check_parameters(notebook, {"data_dir": str(pack.directory), "period_id": periods[0].period_id})
+    if options.force or not any(options.out_dir.glob("*/.units")):
+        execute.start_fork_server()  # surely work to do: it imports what kernels need while we plan
+    pack = load_pack_cached(options.data_dir)  # DataPackError when invalid: nothing executed
+    periods = choose_periods(pack, options.period_ids, options.all_periods)
     programme_dir = options.out_dir.resolve() / pack.programme["programme_id"]
-    with publish.run_lock(programme_dir):
+    stream = options.progress_stream
+    with publish.run_lock(programme_dir, stream=stream):
         publish.sweep(programme_dir)
+        execute.sweep_temporary()
         plans = plan(pack, periods, notebooks, formats, programme_dir)
         todo = [p for p in plans if options.force or not p.fresh]
-        progress = Progress(periods=[p.period.period_id for p in todo], units=len(notebooks))
-        for fresh in (p for p in plans if p not in todo):
-            progress.note(f"{fresh.period.period_id}: up to date")
-        published = _build(pack, todo, formats, programme_dir, options, progress) if todo else []
-        from .index import write_index
+        progress = Progress(periods=[p.period.period_id for p in todo], units=len(notebooks), stream=stream)
+        try:
+            for fresh in (p for p in plans if p not in todo):
+                progress.note(f"{fresh.period.period_id}: up to date")
+            for stale in todo:
+                why = "forced (--force)" if stale.fresh else summarise_reasons(stale.reasons, len(notebooks))
+                progress.note(f"{stale.period.period_id}: to build: {why}")
+            published = _build(pack, todo, programme_dir, options, progress) if todo else []
+            if published or not (programme_dir / "index.html").exists():
+                from .index import write_index
 
-        write_index(programme_dir, [p.period_id for p in P.all_periods(pack.tables["periods"])])
-        progress.done()
+                write_index(programme_dir, [p.period_id for p in P.all_periods(pack.tables["periods"])])
+        finally:
+            progress.done()
     return published
 
 
-def _build(pack, plans, formats, programme_dir, options, progress) -> list[Path]:
-    staging = {p.period.period_id: publish.staging_dir(programme_dir / p.period.period_id) for p in plans}
-    published = []
-    try:
-        for done in _execute_units(plans, staging, programme_dir, options, progress):
-            folder = staging[done.period.period_id]
-            _finish_period(pack, done, folder, formats)
-            final = programme_dir / done.period.period_id
-            publish.publish(folder, final)
-            published.append(final)
-            progress.published(done.period.period_id)
-    finally:
-        for folder in staging.values():
-            shutil.rmtree(folder, ignore_errors=True)
-    return published
+def summarise_reasons(reasons: list[str], notebooks: int) -> str:
+    """Reasons in one line: ``data changed (costs): 01_summary, 02_costs_savings; report: ...``."""
+    by_reason: dict[str, list[str]] = {}
+    other = []
+    for reason in reasons:
+        name, _, why = reason.partition(": ")
+        if name.endswith(".ipynb") and why:
+            by_reason.setdefault(why, []).append(name.removesuffix(".ipynb"))
+        else:
+            other.append(reason)
+    parts = [
+        f"{why}: {'every notebook' if len(names) == notebooks > 1 else ', '.join(names)}"
+        for why, names in by_reason.items()
+    ]
+    return "; ".join(parts + other)
+
+
+# ---- the unit cache ------------------------------------------------------------------------------
 
 
 def _cache_get(programme_dir: Path, unit: units.Unit) -> bytes | None:
     path = programme_dir / UNIT_CACHE / f"{unit.key}.ipynb"
-    return path.read_bytes() if path.exists() else None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _cache_put(programme_dir: Path, unit: units.Unit, data: bytes) -> None:
@@ -152,58 +191,180 @@ def _cache_put(programme_dir: Path, unit: units.Unit, data: bytes) -> None:
     temporary.replace(folder / f"{unit.key}.ipynb")
 
 
-def _execute_units(plans, staging, programme_dir, options, progress):
-    """Reuse cached units, run the rest; yield each period's plan once all its units are in staging."""
-    remaining = {p.period.period_id: len(p.units) for p in plans}
-    by_id = {p.period.period_id: p for p in plans}
+# ---- building periods ------------------------------------------------------------------------------
 
-    def store(unit: units.Unit, data: bytes):
-        target = staging[unit.period.period_id] / "notebooks" / unit.notebook.name
+
+class _Build:
+    """Reuse cached units, run the rest, render each period once its units are in, publish it.
+
+    Local units and renderings share ``jobs`` slots (renderings first, so that finished periods are
+    published early); with Dask the units run on the cluster and renderings here, ``jobs`` at a time.
+    Completions arrive on one queue, in the main thread, which alone touches the output folder.
+    """
+
+    def __init__(self, pack: Pack, plans: list[PeriodPlan], programme_dir: Path, options: RunOptions, progress):
+        import concurrent.futures as cf
+
+        self.pack, self.plans, self.programme_dir, self.options, self.progress = pack, plans, programme_dir, options, progress
+        self.events: queue.Queue = queue.Queue()
+        self.staging: dict[str, Path] = {}
+        self.remaining = {p.period.period_id: len(p.units) for p in plans}
+        self.by_id = {p.period.period_id: p for p in plans}
+        self.units: deque = deque()
+        self.renders: deque = deque()
+        self.local = options.client is None and options.executor == "local"
+        self.slots = max(1, options.jobs)
+        self.busy = 0  # local slots in use
+        self.pool = cf.ThreadPoolExecutor(max_workers=self.slots, thread_name_prefix="audit")
+        self.remote = None
+        self.futures: dict = {}
+        self.published: list[Path] = []
+
+    # -- bookkeeping
+
+    def _folder(self, period_id: str) -> Path:
+        if period_id not in self.staging:
+            self.staging[period_id] = publish.staging_dir(self.programme_dir / period_id)
+        return self.staging[period_id]
+
+    def _store(self, unit: units.Unit, data: bytes) -> None:
+        target = self._folder(unit.period.period_id) / "notebooks" / unit.notebook.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        remaining[unit.period.period_id] -= 1
-        return by_id[unit.period.period_id] if remaining[unit.period.period_id] == 0 else None
+        self.remaining[unit.period.period_id] -= 1
+        if self.remaining[unit.period.period_id] == 0:
+            self.renders.append(self.by_id[unit.period.period_id])
 
-    pending = []
-    for p in plans:
-        for unit in p.units:
-            cached = None if options.force else _cache_get(programme_dir, unit)
-            if cached is None:
-                pending.append(unit)
+    def _submit_local(self, kind: str, item, fn, *args) -> None:
+        future = self.pool.submit(fn, *args)
+        self.busy += 1
+        self.futures[future] = (kind, item, True)
+        future.add_done_callback(self.events.put)
+
+    def _submit_unit(self, unit: units.Unit, executor) -> None:
+        args = (unit.notebook.name, unit.notebook.read_bytes(), unit.parameters, unit.period.period_id, self.options.timeout)
+        if executor is None:
+            self._submit_local("unit", unit, run_unit, *args)
+            return
+        future = executor.submit(run_unit, *args)
+        self.futures[future] = ("unit", unit, False)
+        future.add_done_callback(self.events.put)
+
+    def _fill(self, executor) -> None:
+        while self.busy < self.slots and (self.renders or (self.local and self.units)):
+            if self.renders:
+                plan_ = self.renders.popleft()
+                folder = self.staging[plan_.period.period_id]
+                self.progress.note(f"{plan_.period.period_id}: rendering {', '.join(plan_.formats)}")
+                self._submit_local("render", plan_, _render, str(self.pack.directory), plan_, str(folder))
+            else:
+                self._submit_unit(self.units.popleft(), None)
+
+    # -- the loop
+
+    def run(self) -> list[Path]:
+        for p in self.plans:
+            for unit in p.units:
+                cached = None if self.options.force else _cache_get(self.programme_dir, unit)
+                if cached is None:
+                    self.units.append(unit)
+                    continue
+                self.progress.step(unit.period.period_id, unit.notebook.name, reused=True)
+                self._store(unit, cached)
+        if self.units or self.renders:
+            execute.start_fork_server()
+        if self.units:
+            checked = set()
+            for unit in self.units:  # before any kernel starts: a wrong parameter is a usage error
+                if unit.notebook not in checked:
+                    execute.check_parameters(unit.notebook, unit.parameters)
+                    checked.add(unit.notebook)
+        executor = None
+        try:
+            if self.units and not self.local:
+                executor = self.remote = _remote_executor(self.options)
+                while self.units:
+                    self._submit_unit(self.units.popleft(), executor)
+            self._fill(executor)
+            while self.futures:
+                future = self._next()
+                kind, item, local = self.futures.pop(future)
+                if local:
+                    self.busy -= 1
+                self._done(kind, item, future)
+                self._fill(executor)
+        except BaseException:
+            self._abandon(executor)
+            raise
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            if executor is not None:
+                executor.close()
+            for folder in self.staging.values():
+                shutil.rmtree(folder, ignore_errors=True)
+        return self.published
+
+    def _next(self):
+        while True:
+            try:
+                return self.events.get(timeout=0.5)
+            except queue.Empty:
                 continue
-            progress.step(unit.period.period_id, unit.notebook.name, reused=True)
-            finished = store(unit, cached)
-            if finished:
-                yield finished
-    if not pending:
-        return
-    executor = make_executor(options.executor, options.jobs, options.scheduler) if options.client is None else _client_executor(options.client)
-    futures = {}
-    try:
-        for unit in pending:
-            args = (unit.notebook.name, unit.notebook.read_bytes(), unit.parameters, unit.period.period_id, options.timeout)
-            futures[executor.submit(run_unit, *args)] = unit
-        for future in executor.as_completed(futures):
-            unit = futures[future]
-            result: UnitResult = future.result()
+
+    def _done(self, kind: str, item, future) -> None:
+        if kind == "unit":
+            try:
+                result: UnitResult = future.result()
+            except Exception as exc:  # the worker died or the cluster went away
+                if isinstance(exc, PipelineError):
+                    raise
+                raise NotebookExecutionError(
+                    item.period.period_id, item.notebook.name, None, type(exc).__name__, str(exc), "(not kept)"
+                ) from exc
             if result.error is not None:
-                raise _failure(unit, result, programme_dir)
-            _cache_put(programme_dir, unit, result.notebook)
-            progress.step(unit.period.period_id, unit.notebook.name)
-            finished = store(unit, result.notebook)
-            if finished:
-                yield finished
-    except BaseException:
-        executor.cancel(futures)
-        raise
-    finally:
-        executor.close()
+                raise _failure(item, result, self.programme_dir)
+            _cache_put(self.programme_dir, item, result.notebook)
+            self.progress.step(item.period.period_id, item.notebook.name)
+            self._store(item, result.notebook)
+        else:
+            future.result()  # a rendering that failed raises here
+            period_id = item.period.period_id
+            final = self.programme_dir / period_id
+            publish.publish(self.staging.pop(period_id), final)
+            self.published.append(final)
+            self.progress.published(period_id)
+
+    def _abandon(self, executor) -> None:
+        """Stop at once: nothing more starts, remote units are cancelled, running kernels are stopped."""
+        self.units.clear()
+        self.renders.clear()
+        if executor is not None:
+            executor.cancel([f for f, (_, _, local) in self.futures.items() if not local])
+        for future, (_, _, local) in self.futures.items():
+            if local:
+                future.cancel()
+        execute.stop_fork_server()  # its kernels and renderings die with it, so what runs ends now
 
 
-def _client_executor(client):
+def _remote_executor(options: RunOptions):
     from .executors import DaskExecutor
 
-    return DaskExecutor(client=client)
+    if options.client is not None:
+        return DaskExecutor(client=options.client)
+    return make_executor("dask", options.jobs, options.scheduler)
+
+
+def _render(data_dir: str, plan_: PeriodPlan, folder: str) -> None:
+    """Render a period in a child of the fork server (so renderings run beside notebooks, on any core)."""
+    execute.call_forked(("audit_pipeline.runner", "render_period_job"), data_dir, plan_, folder)
+
+
+def render_period_job(data_dir: str, plan_: PeriodPlan, folder: str) -> None:
+    _finish_period(load_pack_cached(data_dir), plan_, Path(folder), plan_.formats)
+
+
+def _build(pack, plans, programme_dir, options, progress) -> list[Path]:
+    return _Build(pack, plans, programme_dir, options, progress).run()
 
 
 def _failure(unit: units.Unit, result: UnitResult, programme_dir: Path) -> NotebookExecutionError:
@@ -217,6 +378,7 @@ def _failure(unit: units.Unit, result: UnitResult, programme_dir: Path) -> Noteb
 
 def _finish_period(pack: Pack, plan_: PeriodPlan, folder: Path, formats) -> None:
     """Write metrics.json, manifest.json and the rendered report into the staging folder."""
+    from .measures.summary import key_figures
     from .provenance import provenance
     from .render import render_period
 
@@ -226,18 +388,23 @@ def _finish_period(pack: Pack, plan_: PeriodPlan, folder: Path, formats) -> None
     notebooks = [u.notebook for u in plan_.units]
     manifest = provenance(pack.directory, notebooks, plan_.units[0].parameters)
     manifest["units"] = {u.notebook.name: {"key": u.key, "components": u.components} for u in plan_.units}
-    manifest["render"] = {"key": plan_.render_key, "formats": sorted(formats)}
+    manifest["render"] = {"key": plan_.render_key, "formats": sorted(formats), "templates": plan_.templates}
     publish.write_json(folder / "manifest.json", manifest)
     render_period(pack, period, folder, formats, figures)
 
 
-def status(data_dir: Path, out_dir: Path, formats=("html", "pdf"), notebook_dir: Path = execute.NOTEBOOK_DIR) -> list[dict]:
-    """Each period of the pack: fresh, stale (with reasons) or missing, against what is published."""
+def status(
+    data_dir: Path, out_dir: Path, formats=None, notebook_dir: Path = execute.NOTEBOOK_DIR
+) -> list[dict]:
+    """Each period of the pack: fresh, stale (with reasons) or missing, against what is published.
+
+    Without ``formats``, each period is compared in the formats it was published in."""
     pack = load_pack_cached(data_dir)
     programme_dir = out_dir.resolve() / pack.programme["programme_id"]
     periods = P.all_periods(pack.tables["periods"])
+    chosen = _check_formats(formats) if formats is not None else None
     rows = []
-    for p in plan(pack, periods, execute.section_notebooks(notebook_dir), _check_formats(formats), programme_dir):
+    for p in plan(pack, periods, execute.section_notebooks(notebook_dir), chosen, programme_dir):
         published = (programme_dir / p.period.period_id / "manifest.json").exists()
         state = "fresh" if p.fresh else ("stale" if published else "missing")
         rows.append({"period_id": p.period.period_id, "label": p.period.label, "state": state, "reasons": [] if state != "stale" else p.reasons})

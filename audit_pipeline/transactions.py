@@ -206,8 +206,8 @@ class _Encoded:
         column = pa.table({"c": column}).unify_dictionaries().column(0)
         if column.num_chunks == 0:
             return cls([], pa.chunked_array([], pa.int32()))
-        indices = pa.chunked_array([c.indices for c in column.chunks], column.type.index_type).combine_chunks()
-        return cls(column.chunk(0).dictionary.to_pylist(), pa.chunked_array([indices.cast(pa.int32())]))
+        indices = pa.chunked_array([c.indices for c in column.chunks], column.type.index_type)
+        return cls(column.chunk(0).dictionary.to_pylist(), indices.cast(pa.int32()))
 
     def cells(self, rows: list[int]) -> list[str]:
         """The cells of ``rows`` as text, as written in the file."""
@@ -272,7 +272,7 @@ def _check_key(source: pa.ChunkedArray, column: Column) -> tuple[pa.ChunkedArray
     """``transaction_id`` as trimmed text (null when empty) and the rows where it is empty."""
     text = source if pa.types.is_string(source.type) else source.cast(pa.string())
     trimmed = pc.utf8_trim_whitespace(text)
-    empty = pc.or_kleene(pc.is_null(trimmed), pc.equal(trimmed, ""))
+    empty = pc.fill_null(pc.equal(pc.binary_length(trimmed), 0), True)
     if not pc.any(empty).as_py():
         return trimmed, []
     typed = pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
@@ -333,7 +333,9 @@ class _LineNumbers:
         self._lines: np.ndarray | None = None
 
     def of(self, rows: list[int]) -> list[int]:
-        if self._csv is not None and self._lines is None:
+        if not rows:
+            return []
+        if self._csv is not None and self._lines is None:  # counted once, and only for a finding
             self._lines = _record_lines(self._csv)
         if self._lines is None or len(self._lines) != self._rows + 1:
             return [row + 2 for row in rows]  # Parquet, or lines we cannot match to rows: as if written out
@@ -421,6 +423,8 @@ def _report_repeats(
     ids: pa.ChunkedArray, repeated: np.ndarray, first_rows: np.ndarray, file: str, lines: _LineNumbers, findings
 ) -> None:
     """A finding for each of the first rows that repeat an earlier ``transaction_id``, then one counting the rest."""
+    if not len(repeated):
+        return
     shown = [int(r) for r in repeated[:MAX_FINDINGS_PER_RULE]]
     firsts = lines.of([int(r) for r in first_rows[:MAX_FINDINGS_PER_RULE]])
     values = ids.take(pa.array(shown, pa.int64())).to_pylist()

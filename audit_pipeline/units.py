@@ -91,6 +91,25 @@ def slice_digest(pack, period: Period, name: str) -> str:
     return _frame_digest(frame)
 
 
+class SliceCache:
+    """``slice_digest`` computed once per (input, period) for a whole plan; inputs that do not
+    depend on the period (whole tables, files, findings) once for all periods."""
+
+    def __init__(self, pack):
+        self.pack = pack
+        self.digests: dict[tuple[str, str | None], str] = {}
+
+    def _by_period(self, name: str) -> bool:
+        frame = self.pack.tables.get(name)
+        return frame is not None and "period_id" in frame.columns and name != "periods"
+
+    def get(self, period: Period, name: str) -> str:
+        key = (name, period.period_id if self._by_period(name) else None)
+        if key not in self.digests:
+            self.digests[key] = slice_digest(self.pack, period, name)
+        return self.digests[key]
+
+
 @dataclass
 class Unit:
     """One section notebook of one period, with its key and the parts of the key."""
@@ -105,13 +124,25 @@ class Unit:
         return _sha(json.dumps(self.components, sort_keys=True).encode())
 
 
-def make_unit(pack, period: Period, notebook: Path, parameters: dict, environment: str) -> Unit:
-    """A unit with its key components: notebook, parameters, environment and the data slices it reads."""
+def make_unit(
+    pack,
+    period: Period,
+    notebook: Path,
+    parameters: dict,
+    environment: str,
+    reads: tuple[str, ...] | None = None,
+    digest: str | None = None,
+    slices: SliceCache | None = None,
+) -> Unit:
+    """A unit with its key components: notebook, parameters, environment and the data slices it reads.
+
+    ``reads``, ``digest`` (of the notebook) and ``slices`` save work when planning many units."""
+    slices = slices or SliceCache(pack)
     components = {
-        "notebook": _sha(notebook.read_bytes()),
+        "notebook": digest or _sha(notebook.read_bytes()),
         "parameters": parameters,
         "environment": environment,
-        "data": {name: slice_digest(pack, period, name) for name in notebook_reads(notebook)},
+        "data": {name: slices.get(period, name) for name in (reads or notebook_reads(notebook))},
     }
     return Unit(notebook, period, parameters, components)
 
@@ -122,7 +153,14 @@ def render_key(units: list[Unit], input_hashes: dict[str, str], formats: tuple[s
     return _sha(json.dumps(payload, sort_keys=True).encode())
 
 
-def stale_reasons(published: dict | None, units: list[Unit], render: str) -> list[str]:
+def stale_reasons(
+    published: dict | None,
+    units: list[Unit],
+    render: str,
+    inputs: dict[str, str] | None = None,
+    templates: str | None = None,
+    formats: tuple[str, ...] | None = None,
+) -> list[str]:
     """Why a published period is not fresh, from its manifest (empty when it is fresh)."""
     if published is None:
         return ["not published"]
@@ -138,6 +176,8 @@ def stale_reasons(published: dict | None, units: list[Unit], render: str) -> lis
         new = unit.components
         if old.get("notebook") != new["notebook"]:
             reasons.append(f"{unit.notebook.name}: notebook changed")
+        if old.get("parameters") != new["parameters"]:
+            reasons.append(f"{unit.notebook.name}: parameters changed")
         if old.get("environment") != new["environment"]:
             reasons.append(f"{unit.notebook.name}: code or dependencies changed")
         changed = sorted(k for k in new["data"] if old.get("data", {}).get(k) != new["data"][k])
@@ -145,4 +185,13 @@ def stale_reasons(published: dict | None, units: list[Unit], render: str) -> lis
             reasons.append(f"{unit.notebook.name}: data changed ({', '.join(changed)})")
     removed = set(old_units) - {u.notebook.name for u in units}
     reasons += [f"{name}: section removed" for name in sorted(removed)]
-    return reasons or ["input files, templates or formats changed (provenance differs)"]
+    old_inputs = published.get("inputs", {}).get("files")
+    if inputs is not None and old_inputs is not None and old_inputs != inputs:
+        changed = sorted(n for n in set(inputs) | set(old_inputs) if inputs.get(n) != old_inputs.get(n))
+        reasons.append(f"report: input files changed ({', '.join(changed)}), listed in its provenance")
+    old_render = published.get("render", {})
+    if templates is not None and old_render.get("templates") not in (None, templates):
+        reasons.append("report: templates changed")
+    if formats is not None and old_render.get("formats") is not None and sorted(old_render["formats"]) != sorted(formats):
+        reasons.append(f"report: formats changed ({', '.join(old_render['formats'])} -> {', '.join(sorted(formats))})")
+    return reasons or ["report: templates or rendering changed"]

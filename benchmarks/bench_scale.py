@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Twelve periods of the sample pack: `pipeline.py run` at --jobs 1 and 2 against the naive way.
+
+All runs use one copy of `data/ngss` (unit keys include the pack's folder) under
+`benchmarks/_work/scale/`, and print their figures side by side:
+
+1. cold, HTML and PDF, the 12 latest periods (`--period` x 12): a fresh `--out` and a fresh,
+   empty `AUDIT_PIPELINE_CACHE` for each run; `--jobs 1`, then `--jobs 2`;
+2. the naive way, cold: for each period and section notebook, in sequence, the `papermill`
+   command line, then `jupyter nbconvert --to html --no-input` on its output. Nothing for
+   PDF: the naive way has no fair PDF equivalent of the report (nbconvert's `--to pdf`
+   needs LaTeX, `--to webpdf` a browser, and neither makes one tagged report per period),
+   so the naive figure is HTML only while ours includes the PDF;
+3. no change: the `--jobs 2` command again, on the same output folder;
+4. one body's return corrected: one amount of `costs.csv` changed for one body in one late
+   period; the `--jobs 2` command again; which units ran, and which were reused.
+
+Targets: jobs 2 at most 0.15 of the naive time; jobs 2 at least 1.8 times faster than
+jobs 1; the no-change rerun at most 3% of the cold jobs-2 time; after the correction, only
+the affected units run. Exit status 1 when one is missed.
+
+    .venv/bin/python benchmarks/bench_scale.py [--periods 12] [--skip-naive] [--naive-sample N]
+
+`--naive-sample N` times the naive way on N periods only and scales it to 12 (saves
+minutes; the per-period cost of the naive way is flat).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+WORK = ROOT / "benchmarks" / "_work" / "scale"
+CHANGE = ("2015-16-Q3", "dvla", "departmental_implementation", "0.6", "0.7")  # period, body, type, old, new
+
+
+def sh(command: list[str], env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"failed ({result.returncode}): {' '.join(command)}\n{result.stderr[-3000:]}")
+    return elapsed, result
+
+
+def fresh(path: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def latest_periods(pack: Path, count: int) -> list[str]:
+    sys.path.insert(0, str(ROOT))
+    from audit_pipeline.datapack import load_pack
+    from audit_pipeline.measures import periods as P
+
+    ids = [p.period_id for p in P.all_periods(load_pack(pack).tables["periods"])]
+    return ids[-count:]
+
+
+def ours(pack: Path, periods: list[str], out: Path, cache: Path, jobs: int) -> tuple[float, str]:
+    env = {**os.environ, "AUDIT_PIPELINE_CACHE": str(cache)}
+    command = [sys.executable, str(ROOT / "pipeline.py"), "run", "--data", str(pack), "--out", str(out)]
+    command += [arg for p in periods for arg in ("--period", p)] + ["--format", "html,pdf", "--jobs", str(jobs)]
+    elapsed, result = sh(command, env)
+    return elapsed, result.stderr
+
+
+def naive(pack: Path, periods: list[str], folder: Path, cache: Path) -> float:
+    env = {**os.environ, "AUDIT_PIPELINE_CACHE": str(cache)}
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    nbconvert = BIN / "jupyter-nbconvert"
+    start = time.perf_counter()
+    for period in periods:
+        for notebook in notebooks:
+            output = folder / period / notebook.name
+            output.parent.mkdir(parents=True, exist_ok=True)
+            sh([str(BIN / "papermill"), str(notebook), str(output), "-p", "data_dir", str(pack), "-p", "period_id", period,
+                "--no-progress-bar"], env)
+            sh([str(nbconvert), "--to", "html", "--no-input", str(output)], env)
+    return time.perf_counter() - start
+
+
+def units_in(log: str, word: str) -> list[tuple[str, str]]:
+    return re.findall(rf"\] (\S+): {word} (\S+\.ipynb)", log)
+
+
+def change_one_return(pack: Path) -> str:
+    period, body, cost_type, old, new = CHANGE
+    path = pack / "costs.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    prefix = f"{period},{body},{cost_type},{old},actual,"
+    matches = [i for i, line in enumerate(lines) if line.startswith(prefix)]
+    if len(matches) != 1:
+        sys.exit(f"expected one costs.csv row starting {prefix!r}, found {len(matches)}")
+    lines[matches[0]] = lines[matches[0]].replace(f",{old},actual,", f",{new},actual,", 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    return f"costs.csv line {matches[0] + 1}: {body} {cost_type} in {period}: {old} -> {new} (GBP m)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--periods", type=int, default=12)
+    parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--naive-sample", type=int, default=None, help="time the naive way on this many periods and scale")
+    args = parser.parse_args()
+
+    pack = WORK / "pack"
+    shutil.rmtree(WORK, ignore_errors=True)
+    shutil.copytree(ROOT / "data" / "ngss", pack)
+    periods = latest_periods(pack, args.periods)
+    print(f"{len(periods)} periods ({periods[0]} to {periods[-1]}), 6 notebooks each, {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
+
+    rows: list[tuple[str, float, str]] = []
+    cold = {}
+    for jobs in (1, 2):
+        elapsed, _ = ours(pack, periods, fresh(WORK / f"out-{jobs}"), fresh(WORK / f"cache-{jobs}"), jobs)
+        cold[jobs] = elapsed
+        rows.append((f"cold, HTML+PDF, --jobs {jobs}", elapsed, ""))
+        print(f"  ... cold --jobs {jobs}: {elapsed:.1f}s", flush=True)
+
+    naive_time = None
+    if not args.skip_naive:
+        sample = periods[-args.naive_sample :] if args.naive_sample else periods
+        measured = naive(pack, sample, fresh(WORK / "naive"), fresh(WORK / "cache-naive"))
+        naive_time = measured * len(periods) / len(sample)
+        note = "" if len(sample) == len(periods) else f"({len(sample)} periods timed: {measured:.1f}s, scaled)"
+        rows.append(("naive: papermill + nbconvert --to html --no-input, per notebook", naive_time, note))
+        print(f"  ... naive: {naive_time:.1f}s {note}", flush=True)
+
+    rerun, log = ours(pack, periods, WORK / "out-2", WORK / "cache-2", 2)
+    rows.append(("no change, rerun (--jobs 2)", rerun, f"{len(units_in(log, 'executed'))} units executed"))
+
+    what = change_one_return(pack)
+    corrected, log = ours(pack, periods, WORK / "out-2", WORK / "cache-2", 2)
+    ran, reused = units_in(log, "executed"), units_in(log, "reused")
+    rows.append(("one return corrected, rerun (--jobs 2)", corrected, f"{len(ran)} units executed, {len(reused)} reused"))
+
+    print()
+    print(f"{'run':<66}{'seconds':>9}  note")
+    for name, seconds, note in rows:
+        print(f"{name:<66}{seconds:>9.1f}  {note}")
+    print()
+    checks = []
+    speedup = cold[1] / cold[2]
+    checks.append((f"jobs 2 vs jobs 1: {speedup:.2f}x faster", speedup >= 1.8, "target >= 1.8x"))
+    if naive_time:
+        share = cold[2] / naive_time
+        checks.append((f"jobs 2 / naive: {share:.3f}", share <= 0.15, "target <= 0.15"))
+    share = rerun / cold[2]
+    checks.append((f"no-change rerun / cold jobs 2: {share:.3f}", share <= 0.03, "target <= 0.03"))
+    for text, ok, target in checks:
+        print(f"{'ok  ' if ok else 'MISS'} {text:<52} ({target})")
+    print()
+    print(f"Correction: {what}")
+    by_period: dict[str, list[str]] = {}
+    for period, notebook in ran:
+        by_period.setdefault(period, []).append(notebook.removesuffix(".ipynb"))
+    for period in periods:
+        print(f"  {period}: ran {', '.join(by_period.get(period, [])) or 'nothing'}; report re-rendered")
+    expected = {
+        (p, nb)
+        for p in periods
+        for nb in (["06_quality_provenance.ipynb"] if p < CHANGE[0] else ["01_summary.ipynb", "02_costs_savings.ipynb", "06_quality_provenance.ipynb"])
+    }
+    only_affected = set(ran) == expected
+    print(f"{'ok  ' if only_affected else 'MISS'} only the affected units ran (06 everywhere: it lists every input file's "
+          f"hash; 01 and 02, which read costs, from {CHANGE[0]} on)")
+    return 0 if all(ok for _, ok, _ in checks) and only_affected else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
