@@ -63,7 +63,14 @@ def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None) -> tuple:
         if point:
             ax.axhline(estimate["low_gbp_m"], color=PALETTE[7], linestyle=(0, (6, 3)), label="Estimate")
         else:
-            ax.axhspan(estimate["low_gbp_m"], estimate["high_gbp_m"], color=PALETTE[7], alpha=0.15, hatch="//", label="Estimate range")
+            ax.axhspan(
+                estimate["low_gbp_m"],
+                estimate["high_gbp_m"],
+                color=PALETTE[7],
+                alpha=0.15,
+                hatch="//",
+                label="Estimate range",
+            )
         ax.legend(frameon=False, fontsize=8)
         shown = "a dashed line" if point else "a shaded band"
         alt += f" The implementation cost estimate is {fmt.money_range(estimate['low_gbp_m'], estimate['high_gbp_m'])}, shown as {shown}."

@@ -149,11 +149,18 @@ def cost_table(ctx: Context) -> HTML:
     )
 
 
+def _departmental_sentence(c: dict) -> str:
+    missing = c["departmental_not_collated_bodies"]
+    if missing and not c["departmental_to_date_gbp_m"]:
+        return f"No departmental implementation costs have been collated: {fmt.count(missing, 'body has', 'bodies have')} not reported them."
+    return f"Departmental implementation costs collated to date are {fmt.at_least(c['departmental_to_date_gbp_m'], missing)}."
+
+
 def cost_text(ctx: Context) -> HTML:
     c = ctx.figures["costs"]
     sentences = [
         f"Central programme spending to date is {fmt.money(c['central_programme_to_date_gbp_m'])}.",
-        f"Departmental implementation costs collated to date are {fmt.at_least(c['departmental_to_date_gbp_m'], c['departmental_not_collated_bodies'])}.",
+        _departmental_sentence(c),
         f"Forecast costs for later periods: {fmt.money(c['forecast_gbp_m'])} (forecasts never enter totals to date)."
         if c["forecast_gbp_m"]
         else "The pack holds no forecast costs for later periods.",
@@ -170,19 +177,18 @@ def estimates_table(ctx: Context) -> HTML:
     ]
     table["change"] = table["changed"].map({True: "Revised this period", False: "Unchanged"})
     table["measure_words"] = table["measure"].map(fmt.words)
-    return display.table(
-        table,
-        "Estimates in force at the end of the period, and how they changed",
-        {
-            "measure_words": "Measure",
-            "scope": "Scope",
-            "range": "Estimate",
-            "horizon": "Horizon",
-            "as_at": "Made on",
-            "previous": "Previous period",
-            "change": "Change",
-        },
-    )
+    columns = {
+        "measure_words": "Measure",
+        "scope": "Scope",
+        "range": "Estimate",
+        "horizon": "Horizon",
+        "as_at": "Made on",
+        "previous": "Previous period",
+        "change": "Change",
+    }
+    if table["horizon"].isna().all():
+        del columns["horizon"]
+    return display.table(table, "Estimates in force at the end of the period, and how they changed", columns)
 
 
 def savings_chart(ctx: Context) -> HTML:
@@ -246,7 +252,7 @@ def onboarding_chart(ctx: Context) -> HTML:
 def onboarding_body_table(ctx: Context) -> HTML:
     table = onboarding.onboarding_table(ctx.tables["bodies"], ctx.period, ctx.thresholds)
     table["rating_words"] = table["rating"].map(onboarding.SLIP_WORDS)
-    table["centre"] = table["centre_id"].fillna("Not yet assigned")
+    table["centre"] = table["centre_id"].map(_centre_names(ctx)).fillna("Not yet assigned")
     table["slip"] = table["slip_days"].map(lambda d: "" if pd.isna(d) else f"{int(d):,}")
     table["actual"] = [
         fmt.date(a) if o else "Not yet onboarded"
@@ -305,19 +311,29 @@ def service_chart(ctx: Context) -> HTML:
     )
 
 
+def _centre_names(ctx: Context) -> dict:
+    return ctx.tables["centres"].set_index("centre_id")["name"].to_dict()
+
+
+def _period_labels(ctx: Context) -> dict:
+    return ctx.tables["periods"].set_index("period_id")["label"].to_dict()
+
+
 def kpi_table(ctx: Context) -> HTML:
     table = service.kpi_table(ctx.tables["kpis"], ctx.tables["kpi_values"], ctx.period, ctx.thresholds["mi_late_days"])
     table["value_text"] = [fmt.measure(v, u) for v, u in zip(table["value"], table["unit"], strict=True)]
     table["benchmark_text"] = [
-        fmt.measure(v, u) if not pd.isna(v) else "None set" for v, u in zip(table["benchmark"], table["unit"], strict=True)
+        fmt.measure(v, u) if not pd.isna(v) else "None set"
+        for v, u in zip(table["benchmark"], table["unit"], strict=True)
     ]
     table["direction_words"] = table["direction"].map(fmt.words)
+    table["centre"] = table["centre_id"].map(_centre_names(ctx))
     return display.table(
         table,
         f"Self-reported KPIs for {ctx.period.label} against benchmarks, with MI timeliness",
         {
             "name": "KPI",
-            "centre_id": "Centre",
+            "centre": "Centre",
             "value_text": "Value",
             "benchmark_text": "Benchmark",
             "direction_words": "Better when",
@@ -388,23 +404,25 @@ def tracker_table(ctx: Context) -> HTML:
     track["reported_words"] = track["reported_status"].map(
         lambda s: fmt.words(s) if isinstance(s, str) else "Not reported"
     )
+    labels = _period_labels(ctx)
     track["flags"] = [
         "; ".join(
             w
             for w, on in (
                 ("Overdue", o),
                 ("Reported implemented, not confirmed", r),
-                ("Not reassessed this period", n),
+                (f"Not reassessed this period (last assessed {labels.get(a, a)})", n),
                 ("Made after this period", m),
             )
             if on
         )
         or "None"
-        for o, r, n, m in zip(
+        for o, r, n, m, a in zip(
             track["overdue"],
             track["reported_not_confirmed"],
             track["not_reassessed"],
             track["made_after_period"],
+            track["assessed_period_id"],
             strict=True,
         )
     ]
@@ -421,6 +439,20 @@ def tracker_table(ctx: Context) -> HTML:
             "target_in_force": "Target date",
             "flags": "Flags",
         },
+    )
+
+
+def evidence_list(ctx: Context) -> HTML:
+    """The evidence recorded for each recommendation's latest assessment."""
+    track = _tracker(ctx)
+    labels = _period_labels(ctx)
+    rows = track[track["evidence"].notna()]
+    return display.bullets(
+        (
+            f"{r['rec_id']} (assessed {labels.get(r['assessed_period_id'], r['assessed_period_id'])}): {r['evidence']}"
+            for _, r in rows.iterrows()
+        ),
+        empty="No evidence is recorded for the assessments up to this period.",
     )
 
 
@@ -451,6 +483,7 @@ def not_confirmed_list(ctx: Context) -> HTML:
 def revisions_table(ctx: Context) -> HTML:
     t = ctx.tables
     table = recommendations.revisions(t["recommendations"], t["recommendation_status"], t["periods"], ctx.period)
+    table["period_id"] = table["period_id"].map(_period_labels(ctx))
     return display.table(
         table,
         "Revised target dates, with the original target and the reason given",
@@ -518,6 +551,7 @@ def not_collated_table(ctx: Context) -> HTML:
     names = t["bodies"].set_index("body_id")["name"]
     items["body"] = items["body_id"].map(names)
     items["type_words"] = items["type"].map(fmt.words)
+    items["period_id"] = items["period_id"].map(_period_labels(ctx))
     return display.table(
         items,
         f"Returns not collated up to {ctx.period.label} ({len(items)}): missing data, never counted as zero",

@@ -50,6 +50,12 @@ S.recommendation_chart(ctx)
 S.tracker_table(ctx)
 
 # %% [markdown]
+# ### Evidence behind the assessments
+
+# %%
+S.evidence_list(ctx)
+
+# %% [markdown]
 # ### Overdue recommendations
 
 # %%

@@ -63,7 +63,7 @@ def kpi_table(kpis: pd.DataFrame, kpi_values: pd.DataFrame, period: Period, late
     table = values.merge(kpis[["kpi_id", "name", "unit", "direction", "benchmark"]], on="kpi_id", how="left")
     higher = table["direction"] == "higher_is_better"
     met = (higher & (table["value"] >= table["benchmark"])) | (~higher & (table["value"] <= table["benchmark"]))
-    table["against_benchmark"] = met.map({True: "Meets benchmark", False: "Below benchmark"}).where(
+    table["against_benchmark"] = met.map({True: "Meets benchmark", False: "Misses benchmark"}).where(
         table["benchmark"].notna(), "No benchmark"
     )
     deadline = period.end + pd.Timedelta(days=late_days)
