@@ -147,6 +147,9 @@ def run(
     import os
 
     from .errors import DataPackError, UsageError
+    from .execute import start_fork_server
+
+    start_fork_server()  # kernels' imports begin now, beside ours (stopped if nothing needs running)
     from .runner import RunOptions
     from .runner import run as run_periods
 

@@ -16,6 +16,7 @@ start every kernel from scratch instead (slower, same outputs).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import pickle
@@ -27,9 +28,8 @@ import sys
 import tempfile
 import threading
 import traceback
+from collections import deque
 from pathlib import Path
-
-import nbformat
 
 from .errors import NotebookExecutionError, UsageError
 
@@ -86,16 +86,25 @@ def _fork_server_main() -> None:  # pragma: no cover - runs in the server proces
     from .context import code_digest
 
     digest = code_digest()  # before importing, so a change made meanwhile shows as a mismatch
+    parent = os.getppid()
     for name in PRELOAD:
+        if os.getppid() != parent:
+            os._exit(0)  # the run ended (or died) before we were ready
         _quiet_import(name)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
-    later = list(PRELOAD_LATER)
+    # Warming up, one step at a time while no request waits: a first chart, contexts, modules.
+    later = deque([(_warm_charts, ()), *((_quiet_import, (name,)) for name in PRELOAD_LATER)])
     try:
         _reply(replies, {"ready": True, "pid": os.getpid(), "digest": digest})
         while True:
             while later and not select.select([requests], [], [], 0)[0]:
-                _quiet_import(later.pop(0))
+                function, args = later.popleft()
+                _quietly(function, *args)
             request = pickle.load(requests)
+            if request["kind"] == "warm":  # contexts the coming kernels will load: first in line
+                later.extendleft((_warm_context, (request["data_dir"], pid)) for pid in reversed(request["periods"]))
+                _reply(replies, {"ok": True})
+                continue
             server = os.getpid()
             try:
                 pid = os.fork()
@@ -115,19 +124,85 @@ def _reply(replies, message: dict) -> None:
     replies.flush()
 
 
-def _quiet_import(name: str) -> None:
-    """Import a module, silently: what modules say on import, kernels say again when they import."""
+def _quietly(function, *args) -> None:
+    """Warm up without a word: what modules say on import, kernels say again when they import;
+    and a warm-up that fails only means a kernel does that work itself."""
     saved = os.dup(2)
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 2)
     try:
-        importlib.import_module(name)
-    except Exception:  # noqa: BLE001 - preloading is an optimisation only
+        function(*args)
+    except Exception:  # noqa: BLE001 - warming up is an optimisation only
         pass
     finally:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(null)
+
+
+def _quiet_import(name: str) -> None:
+    _quietly(importlib.import_module, name)
+
+
+def _warm_charts() -> None:
+    """Draw one throw-away chart, so that kernels start with matplotlib's fonts and renderer loaded
+    (their first chart costs about half as much). Global settings are restored afterwards."""
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context():
+        try:
+            import seaborn
+
+            seaborn.set_theme(style="whitegrid", font="DejaVu Sans")
+        except ImportError:
+            pass
+        figure = Figure(figsize=(7.5, 3.6))
+        axes = figure.subplots()
+        axes.plot(["2013-14 Q1", "2013-14 Q2"], [1.5, 2.5], marker="o", linestyle="--", label="Warm-up (£ million)")
+        axes.bar(["2013-14 Q1", "2013-14 Q2"], [1, 2], hatch="//")
+        axes.set_title("Warm-up, 0123456789", loc="left")
+        axes.set_ylabel("£ million")
+        axes.legend(frameon=False, fontsize=8)
+        axes.tick_params(axis="x", labelrotation=45, labelsize=8)
+        figure.savefig(io.BytesIO(), format="png", dpi=110, bbox_inches="tight")
+
+
+_contexts: dict[tuple[str, str | None], tuple[tuple, object]] = {}
+
+
+def _pack_signature(directory: str) -> tuple:
+    """What the files of a pack folder look like now (names, sizes, times, inodes): cheap to take."""
+    with os.scandir(directory) as entries:
+        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns, e.inode()) for e in entries if e.is_file()))
+
+
+def _warm_context(data_dir: str, period_id: str) -> None:
+    """Load a period's context in the server, so that every kernel forked afterwards finds it made.
+
+    ``audit_pipeline.context.load_context`` is wrapped (in the server, hence in its children) to
+    hand back the context made here while the pack's files are as they were when it was made;
+    otherwise, or for any other period, it loads as usual."""
+    from . import context
+
+    original = getattr(context.load_context, "original", context.load_context)
+    if context.load_context is original:
+
+        def load_context(data_dir=None, period_id=None):
+            folder = str(Path(data_dir or context.DEFAULT_DATA).resolve())
+            made = _contexts.get((folder, period_id))
+            if made is not None and made[0] == _pack_signature(folder):
+                return made[1]
+            return original(data_dir, period_id)
+
+        load_context.original = original
+        load_context.__doc__ = original.__doc__
+        context.load_context = load_context
+    folder = str(Path(data_dir).resolve())
+    signature = _pack_signature(folder)
+    _contexts[(folder, period_id)] = (signature, original(folder, period_id))
 
 
 def _forked_child(request: dict, server: int) -> None:  # pragma: no cover - runs in a forked child
@@ -250,12 +325,12 @@ class ForkServer:
     """Client side of the fork server: start it, ask it for kernels and jobs."""
 
     def __init__(self):
-        from .context import ROOT
+        root = Path(__file__).resolve().parent.parent  # not from .context: pandas can wait
 
         env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND=os.environ.get("MPLBACKEND", "Agg"))
         code = "import sys; sys.path.insert(0, sys.argv[1]); from audit_pipeline.execute import _fork_server_main; _fork_server_main()"
         self.process = subprocess.Popen(
-            [sys.executable, "-c", code, str(ROOT)],
+            [sys.executable, "-c", code, str(root)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -277,6 +352,14 @@ class ForkServer:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def warm(self, data_dir: str, periods: list[str]) -> None:
+        """Ask the server to load these periods' contexts (in this order) while it waits for requests."""
+        self.ready()
+        with self.lock:
+            pickle.dump({"kind": "warm", "data_dir": str(data_dir), "periods": list(periods)}, self.process.stdin)
+            self.process.stdin.flush()
+            pickle.load(self.process.stdout)
+
     def spawn(self, request: dict) -> ForkedProcess:
         self.ready()
         with self.lock:
@@ -287,15 +370,17 @@ class ForkServer:
             raise OSError(f"the kernel fork server could not fork: {reply['error']}")
         return ForkedProcess(reply["pid"])
 
-    def close(self) -> None:
-        try:
+    def close(self, wait: bool = True) -> None:
+        """Close its pipe, which ends it (and so its children); with ``wait``, until it has gone."""
+        with contextlib.suppress(OSError):
             self.process.stdin.close()
-        except OSError:
-            pass
+        if not wait:
+            return
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
 
 
 _server: ForkServer | None = None
@@ -345,12 +430,13 @@ def fork_server() -> ForkServer | None:
     return server
 
 
-def stop_fork_server() -> None:
+def stop_fork_server(wait: bool = True) -> None:
+    """Stop the process's fork server: its kernels and jobs end with it."""
     global _server
     with _server_lock:
         server, _server = _server, None
     if server is not None:
-        server.close()
+        server.close(wait)
 
 
 def call_forked(function: tuple[str, str], *args):
@@ -498,6 +584,8 @@ def check_parameters(path: Path, parameters: dict) -> None:
 
 def normalise(path: Path, injected_id: str = "injected-parameters") -> None:
     """Remove what varies between runs of the same inputs: timings, random cell ids."""
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("papermill", None)
     for index, cell in enumerate(nb.cells):
@@ -513,6 +601,8 @@ def normalise(path: Path, injected_id: str = "injected-parameters") -> None:
 def _interrupted_at(exc: BaseException) -> tuple[int | None, object]:
     """The index of the cell nbclient was running when ``exc`` was raised, and the notebook as
     executed so far (both from the traceback, as nbclient keeps them in its frames)."""
+    import nbformat
+
     tb, index, nb = exc.__traceback__, None, None
     while tb is not None:
         local = tb.tb_frame.f_locals
@@ -526,16 +616,16 @@ def _interrupted_at(exc: BaseException) -> tuple[int | None, object]:
 
 def _keep_partial(nb, index: int | None, ename: str, evalue: str, output: Path) -> None:
     """Write the notebook as far as it ran, the error shown under the cell that was stopped."""
+    import nbformat
+
     if nb is None:
         return
     if index is not None and index < len(nb.cells):
         nb.cells[index].setdefault("outputs", []).append(
             nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
         )
-    try:
+    with contextlib.suppress(Exception):  # keeping it is a courtesy; the error is reported anyway
         nbformat.write(nb, str(output))
-    except Exception:  # noqa: BLE001 - keeping it is a courtesy; the error is reported anyway
-        pass
 
 
 class _QuietAfterTimeout:

@@ -75,12 +75,14 @@ class DaskExecutor:
     the same path as the submitter."""
 
     def __init__(self, scheduler: str | None = None, client=None):
+        import dask
         from distributed import Client
 
         self.own_client = client is None
         if client is None:
+            timeout = dask.config.get("distributed.comm.timeouts.connect", "30s")
             try:
-                client = Client(scheduler, timeout="30s", set_as_default=False)
+                client = Client(scheduler, timeout=timeout, set_as_default=False)
             except (OSError, TimeoutError, ValueError) as exc:
                 from .errors import UsageError
 

@@ -127,8 +127,7 @@ def run(options: RunOptions) -> list[Path]:
     notebooks = execute.section_notebooks(options.notebook_dir)
     if not notebooks:
         raise UsageError(f"no section notebooks (named like 01_name.ipynb) in {options.notebook_dir}")
-    if options.force or not any(options.out_dir.glob("*/.units")):
-        execute.start_fork_server()  # surely work to do: it imports what kernels need while we plan
+    execute.start_fork_server()  # it imports what kernels need while we plan (stopped if not needed)
     pack = load_pack_cached(options.data_dir)  # DataPackError when invalid: nothing executed
     periods = choose_periods(pack, options.period_ids, options.all_periods)
     programme_dir = options.out_dir.resolve() / pack.programme["programme_id"]
@@ -145,6 +144,8 @@ def run(options: RunOptions) -> list[Path]:
             for stale in todo:
                 why = "forced (--force)" if stale.fresh else summarise_reasons(stale.reasons, len(notebooks))
                 progress.note(f"{stale.period.period_id}: to build: {why}")
+            if not todo:
+                execute.stop_fork_server(wait=False)
             published = _build(pack, todo, programme_dir, options, progress) if todo else []
             if published or not (programme_dir / "index.html").exists():
                 from .index import write_index
@@ -280,6 +281,8 @@ class _Build:
                     execute.check_parameters(unit.notebook, unit.parameters)
                     checked.add(unit.notebook)
         executor = None
+        if self.units and self.local and (server := execute.fork_server()) is not None:
+            server.warm(str(self.pack.directory), list(dict.fromkeys(u.period.period_id for u in self.units)))
         try:
             if self.units and not self.local:
                 executor = self.remote = _remote_executor(self.options)

@@ -16,7 +16,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 
 from .context import ROOT, code_digest
@@ -48,8 +47,8 @@ def templates_digest() -> str:
 
 def notebook_reads(path: Path) -> tuple[str, ...]:
     """The inputs a notebook declares in its metadata (``audit_pipeline.reads``); all of them if it does not say."""
-    nb = nbformat.read(path, as_version=4)
-    reads = nb.metadata.get("audit_pipeline", {}).get("reads")
+    metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})  # nbformat: slow to import
+    reads = metadata.get("audit_pipeline", {}).get("reads")
     return tuple(reads) if reads else ALL_INPUTS
 
 
@@ -92,21 +91,43 @@ def slice_digest(pack, period: Period, name: str) -> str:
 
 
 class SliceCache:
-    """``slice_digest`` computed once per (input, period) for a whole plan; inputs that do not
-    depend on the period (whole tables, files, findings) once for all periods."""
+    """``slice_digest`` for a whole plan, cheaply: inputs that do not depend on the period (whole
+    tables, files, findings) once; tables keyed by period hashed row by row once, each period's
+    digest then taken over its rows' hashes (row hashes depend on the row alone, so this equals
+    ``slice_digest`` exactly)."""
 
     def __init__(self, pack):
         self.pack = pack
         self.digests: dict[tuple[str, str | None], str] = {}
+        self.rows: dict[str, tuple] = {}
 
     def _by_period(self, name: str) -> bool:
         frame = self.pack.tables.get(name)
         return frame is not None and "period_id" in frame.columns and name != "periods"
 
+    def _row_hashes(self, name: str) -> tuple:
+        if name not in self.rows:
+            frame = self.pack.tables[name]
+            starts = self.pack.tables["periods"].set_index("period_id")["start_date"]
+            start = frame["period_id"].map(starts)
+            forecast = (frame["status"] == "forecast").to_numpy(bool) if "status" in frame.columns else None
+            hashed = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy() if len(frame) else None
+            self.rows[name] = (repr(list(frame.columns)).encode(), start, forecast, hashed)
+        return self.rows[name]
+
     def get(self, period: Period, name: str) -> str:
-        key = (name, period.period_id if self._by_period(name) else None)
+        by_period = self._by_period(name)
+        key = (name, period.period_id if by_period else None)
         if key not in self.digests:
-            self.digests[key] = slice_digest(self.pack, period, name)
+            if not by_period:
+                self.digests[key] = slice_digest(self.pack, period, name)
+            else:
+                columns, start, forecast, hashed = self._row_hashes(name)
+                relevant = (start <= period.start).to_numpy(bool, copy=True)
+                if forecast is not None:
+                    relevant |= forecast
+                rows = hashed[relevant].tobytes() if hashed is not None and relevant.any() else b""
+                self.digests[key] = _sha(columns + rows)
         return self.digests[key]
 
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_validate.py [--rows 5000000] [--repeat 3]
+    .venv/bin/python benchmarks/bench_validate.py [--rows 5000000] [--repeat 5]
 
 The script writes two data packs into ``benchmarks/_work/`` (git-ignored), one
 with ``transactions.csv`` and one with ``transactions.parquet``; both hold the
@@ -248,7 +248,7 @@ def _read_label(fmt: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=5_000_000, help="transactions to generate (default 5,000,000)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each call per format (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each call per format (default 5)")
     parser.add_argument("--format", choices=["csv", "parquet", "both"], default="both", help="which files to time")
     parser.add_argument("--child", nargs=2, metavar=("CASE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
