@@ -93,7 +93,7 @@ def _fork_server_main() -> None:  # pragma: no cover - runs in the server proces
         _quiet_import(name)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     # Warming up, one step at a time while no request waits: a first chart, contexts, modules.
-    later = deque([(_warm_charts, ()), *((_quiet_import, (name,)) for name in PRELOAD_LATER)])
+    later = deque([(_warm_charts, ()), *((_quiet_import, (name,)) for name in PRELOAD_LATER), (_warm_render, ())])
     try:
         _reply(replies, {"ready": True, "pid": os.getpid(), "digest": digest})
         while True:
@@ -168,6 +168,26 @@ def _warm_charts() -> None:
         axes.legend(frameon=False, fontsize=8)
         axes.tick_params(axis="x", labelrotation=45, labelsize=8)
         figure.savefig(io.BytesIO(), format="png", dpi=110, bbox_inches="tight")
+
+
+def _warm_render() -> None:
+    """Render a small report to HTML and PDF, so that renderings start with the templates' modules,
+    the stylesheet's fonts and WeasyPrint's layout machinery loaded (half a second each)."""
+    import nbformat
+
+    from . import render
+
+    nb = nbformat.v4.new_notebook()
+    table = "<table><caption>Warm-up</caption><tr><th scope='col'>Item</th><th>£ million</th></tr><tr><td>One</td><td>9.8</td></tr></table>"
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("## Warm-up\n\nSome *emphasis*, some **strong** words and `code`."),
+        nbformat.v4.new_code_cell(
+            "table", outputs=[nbformat.v4.new_output("display_data", data={"text/html": table, "text/plain": "table"})]
+        ),
+    ]
+    resources = {"report": render.notebook_resources(nb, "warm-up"), "metadata": {"name": "warm-up"}}
+    body, _ = render.html_exporter().from_notebook_node(nb, resources=resources)
+    render.pdf_bytes(body)
 
 
 _contexts: dict[tuple[str, str | None], tuple[tuple, object]] = {}
@@ -582,11 +602,8 @@ def check_parameters(path: Path, parameters: dict) -> None:
             )
 
 
-def normalise(path: Path, injected_id: str = "injected-parameters") -> None:
+def normalised(nb, injected_id: str = "injected-parameters"):
     """Remove what varies between runs of the same inputs: timings, random cell ids."""
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("papermill", None)
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("papermill", None)
@@ -595,12 +612,19 @@ def normalise(path: Path, injected_id: str = "injected-parameters") -> None:
             cell.id = injected_id
         elif not cell.get("id"):
             cell.id = f"cell-{index}"
-    nbformat.write(nb, path)
+    return nb
+
+
+def normalise(path: Path, injected_id: str = "injected-parameters") -> None:
+    """``normalised`` for a notebook file, in place."""
+    import nbformat
+
+    nbformat.write(normalised(nbformat.read(path, as_version=4), injected_id), path)
 
 
 def _interrupted_at(exc: BaseException) -> tuple[int | None, object]:
     """The index of the cell nbclient was running when ``exc`` was raised, and the notebook as
-    executed so far (both from the traceback, as nbclient keeps them in its frames)."""
+    executed so far (both from the traceback: papermill and nbclient keep them in their frames)."""
     import nbformat
 
     tb, index, nb = exc.__traceback__, None, None
@@ -608,7 +632,9 @@ def _interrupted_at(exc: BaseException) -> tuple[int | None, object]:
         local = tb.tb_frame.f_locals
         if tb.tb_frame.f_code.co_name in ("async_execute_cell", "execute_cell"):
             index = local["cell_index"] if isinstance(local.get("cell_index"), int) else index
-        if nb is None and isinstance(getattr(local.get("self"), "nb", None), nbformat.NotebookNode):
+        if isinstance(local.get("nb"), nbformat.NotebookNode):
+            nb = local["nb"]
+        elif nb is None and isinstance(getattr(local.get("self"), "nb", None), nbformat.NotebookNode):
             nb = local["self"].nb
         tb = tb.tb_next
     return index, nb
@@ -664,9 +690,9 @@ def execute(
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("PYTHONHASHSEED", "0")
     try:
-        papermill.execute_notebook(
+        nb = papermill.execute_notebook(  # written once, below, when normalised
             str(notebook),
-            str(output),
+            None,
             parameters=parameters,
             kernel_name="python3",
             progress_bar=False,
@@ -678,6 +704,7 @@ def execute(
             shutdown_kernel="immediate",  # every output is in by then; nothing in the kernel to save
         )
     except PapermillExecutionError as exc:
+        _keep_partial(_interrupted_at(exc)[1], None, exc.ename, exc.evalue, output)  # with papermill's error cell
         raise NotebookExecutionError(
             period_id, notebook.name, exc.cell_index, exc.ename, exc.evalue, str(output)
         ) from None
@@ -692,5 +719,7 @@ def execute(
                 period_id, notebook.name, index, type(exc).__name__, message, str(output)
             ) from None
         raise
-    normalise(output)
+    import nbformat
+
+    nbformat.write(normalised(nb), str(output))
     return output

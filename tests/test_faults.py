@@ -7,6 +7,8 @@ folder as it was (or whole and new), no stale lock, no kernels behind; the next 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 import random
 import re
@@ -22,6 +24,7 @@ import nbformat
 import pytest
 from pipeline_runs import (
     NOTEBOOKS,
+    PERIODS,
     assert_complete,
     cli,
     code_snapshot,
@@ -38,7 +41,7 @@ pytestmark = pytest.mark.slow
 SEED = 20141231
 KILLS = 20
 PUBLISH_KILL_EVERY = 5  # every fifth kill waits for a publication to be under way, then kills
-PAUSE = 0.25  # seconds the test's entry point lingers at each step of a publication
+PAUSE = 0.15  # seconds the test's entry point lingers at each step of a publication
 TAG = "AUDIT_FAULT_TEST_RUN"  # marks the environment of every process a run starts
 
 # The entry point for these runs: pipeline.py, with each step of a publication drawn out (and
@@ -69,9 +72,18 @@ sys.exit(main())
 '''
 
 
-def variant(pack: Path, which: int) -> None:
-    """Two versions of the pack that differ in one file: every report lists its hash."""
-    (pack / "README.md").write_text(f"Hand-computed pack, version {which}.\n", encoding="utf-8")
+COST_ROW = "A,b1,central_programme,{},actual,ledger"  # period A's central programme cost: 1.1 in the pack
+
+
+def version(pack: Path, amount: float) -> str:
+    """The pack with period A's central programme cost set to ``amount``: each period then reruns
+    its summary, costs and data quality notebooks (they read costs) and is rendered again.
+    Returns the SHA-256 of costs.csv, which the manifest of every report built from it lists."""
+    costs = pack / "costs.csv"
+    text = costs.read_text(encoding="utf-8")
+    current = next(line for line in text.splitlines() if line.startswith("A,b1,central_programme,"))
+    costs.write_text(text.replace(current, COST_ROW.format(f"{amount:.2f}")), encoding="utf-8")
+    return hashlib.sha256(costs.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +111,35 @@ def tagged_processes(tag: str) -> list[str]:
     return found
 
 
+def phase(log: str, marks: Path) -> str:
+    """Where a killed run was, from its log and the publication steps it had begun."""
+    steps = len(list(marks.iterdir())) if marks.exists() else 0
+    if steps > 3 * log.count(": published\n"):  # each publication: fsync, exchange, fsync
+        return "publishing"
+    last = log.rstrip().rsplit("\n", 1)[-1]
+    for word, name in (("done in", "finished"), (": published", "between publications"), (": rendering", "rendering")):
+        if word in last:
+            return name
+    if ": executed " in last or ": reused " in last:
+        return "executing"
+    return "planning" if ": to build:" in last else "starting"
+
+
+def assert_consistent(folder: Path, amounts: dict[str, float]) -> None:
+    """A period folder swapped in by a run is whole and of one piece: each notebook is the unit
+    its manifest names (as kept in the unit cache), and its figures come from the inputs its
+    manifest lists."""
+    assert_complete(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for name, unit in manifest["units"].items():
+        cached = folder.parent / ".units" / f"{unit['key']}.ipynb"
+        assert (folder / "notebooks" / name).read_bytes() == cached.read_bytes(), f"{folder.name}/{name}"
+    amount = amounts[manifest["inputs"]["files"]["costs.csv"]]
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    central = metrics["costs"]["central_programme_to_date_gbp_m"]
+    assert central == pytest.approx(amount + (2.2 if folder.name in ("B", "C") else 0.0)), folder.name
+
+
 def start(site, out: Path, tag: str, marks: Path, *more: str) -> subprocess.Popen:
     env = environment(site.code, **{TAG: tag, "AUDIT_FAULT_MARKS": str(marks)})
     args = [str(site.code / "slow_publish.py"), *run_args(site.pack, out, "--all", "--jobs", "2", *more)]
@@ -120,23 +161,27 @@ def finish(site, out: Path, tag: str) -> subprocess.CompletedProcess:
 
 
 def test_killed_at_random_moments_the_published_reports_stay_whole(site):
+    """Twenty SIGKILLs of `run --all`, each run with a new version of the data (so that it has
+    notebooks to execute, reports to render and periods to publish), at random moments (fixed
+    seed) over a whole run, every fifth one while a publication is under way."""
     out = site.base / "out"
     programme = out / "hand"
-    references = {}
-    for which in (0, 1):  # what a complete run publishes for each version of the pack
-        variant(site.pack, which)
-        began = time.monotonic()
-        done = finish(site, out, f"reference-{which}")
-        assert done.returncode == 0, done.stderr
-        references[which] = published(programme)
-        duration = time.monotonic() - began  # the second is incremental: the kind of run killed below
+    amounts = {version(site.pack, 1.1): 1.1}
+    done = finish(site, out, "first")  # a cold run: every period published
+    assert done.returncode == 0, done.stderr
+    amounts[version(site.pack, 1.2)] = 1.2
+    began = time.monotonic()
+    done = finish(site, out, "timing")  # the kind of run killed below: 9 notebooks, 3 reports
+    duration = time.monotonic() - began
+    assert done.returncode == 0, done.stderr
+    assert len(units_logged(done.stderr, "executed")) == 9
     rng = random.Random(SEED)
-    killed_pids, publish_kills = [], 0
+    killed_pids, publish_kills, phases = [], 0, []
     for kill in range(KILLS):
         before = published(programme)
         inodes = {p: (programme / p).stat().st_ino for p in before}
-        which = kill % 2
-        variant(site.pack, which)
+        amount = round(1.3 + kill / 100, 2)
+        amounts[version(site.pack, amount)] = amount
         tag = f"kill-{kill}-{uuid.uuid4().hex[:8]}"
         marks = site.base / "marks" / tag
         process = start(site, out, tag, marks)
@@ -148,19 +193,18 @@ def test_killed_at_random_moments_the_published_reports_stay_whole(site):
             time.sleep(rng.uniform(0, 3 * PAUSE))
             publish_kills += 1
         else:
-            time.sleep(rng.uniform(0.05, 1.1 * duration))
+            time.sleep(rng.uniform(0.05, duration))
         process.kill()  # SIGKILL: no clean-up of any kind
-        process.communicate()
+        phases.append(phase(process.communicate()[1], marks))
         killed_pids.append(process.pid)
 
         after = published(programme)
-        assert set(after) >= set(before), "a published period disappeared"
+        assert set(after) == set(PERIODS), "a published period disappeared"
         for period, files in after.items():
-            assert_complete(programme / period)
-            if inodes.get(period) == (programme / period).stat().st_ino:
+            if inodes[period] == (programme / period).stat().st_ino:
                 assert files == before[period], f"kill {kill}: {period} changed in place"
-            else:  # swapped in by the killed run: whole, and what a complete run publishes
-                assert files in (references[0][period], references[1][period]), f"kill {kill}: {period}"
+            else:  # swapped in by the killed run
+                assert_consistent(programme / period, amounts)
         deadline = time.monotonic() + 5
         while (left := tagged_processes(tag)) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -169,12 +213,40 @@ def test_killed_at_random_moments_the_published_reports_stay_whole(site):
     final = finish(site, out, "final")
     assert final.returncode == 0, final.stderr
     assert "waiting" not in final.stderr.lower()  # no stale lock
-    assert published(programme) == references[(KILLS - 1) % 2]
+    reference = finish(site, site.base / "out-reference", "reference")  # the same data, built from nothing
+    assert reference.returncode == 0, reference.stderr
+    assert published(programme) == published(site.base / "out-reference" / "hand")
     assert publish_kills == KILLS // PUBLISH_KILL_EVERY
+    print("kills by phase:", {p: phases.count(p) for p in sorted(set(phases))})
+    assert {"starting", "executing", "publishing"} <= set(phases), phases  # spread over the whole run
     assert not [p.name for p in programme.iterdir() if p.name.startswith((".staging", ".retired"))]
     assert not list(programme.glob(".units/.*.tmp"))
     leftovers = [p for pid in killed_pids for p in Path(tempfile.gettempdir()).glob(f"audit-pipeline-{pid}-*")]
     assert not leftovers, leftovers
+
+
+def test_kernels_of_a_killed_run_exit(site):
+    """With kernels started from scratch (AUDIT_PIPELINE_FORK=0) their parent is the run itself;
+    ipykernel notices when it dies and exits. (Forked kernels die with the fork server, which
+    dies with the run: the test above checks that no process of a killed run lives on.)"""
+    tag = f"scratch-{uuid.uuid4().hex[:8]}"
+    env = environment(site.code, **{TAG: tag, "AUDIT_PIPELINE_FORK": "0"})
+    process = subprocess.Popen(
+        command(site.code, *run_args(site.pack, site.base / "out-scratch", "--period", "A", "--jobs", "2")),
+        cwd=site.code, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    kernels: list[str] = []
+    while len(kernels) < 2:
+        assert process.poll() is None and time.monotonic() < deadline, "no kernels started"
+        kernels = [p for p in tagged_processes(tag) if "ipykernel_launcher" in p]
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 5
+    while (left := [p for p in tagged_processes(tag) if "ipykernel_launcher" in p]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, "kernels outlived the killed run:\n" + "\n".join(left)
 
 
 def _locked(path: Path) -> bool:
@@ -190,7 +262,6 @@ def _locked(path: Path) -> bool:
 def test_two_runs_on_one_folder_never_interleave(site):
     """The second run waits (saying so) until the first has finished, then finds nothing to do."""
     out = site.base / "out-concurrent"
-    variant(site.pack, 0)
     env = environment(site.code)
     first = subprocess.Popen(
         command(site.code, *run_args(site.pack, out, "--period", "A", "--force")),
