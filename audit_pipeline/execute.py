@@ -80,7 +80,7 @@ def _fork_server_main() -> None:  # pragma: no cover - runs in the server proces
     # Kernels see the path a kernel started directly would see: not our folder, nor the working one.
     del sys.path[0]  # the package's folder, put first by ForkServer to import this module
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
-    requests = os.fdopen(0, "rb", buffering=0)  # unbuffered, so select() tells when a request waits
+    requests = 0  # a pipe of length-prefixed pickles, read unbuffered: select() tells when one waits
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # nothing but replies on the pipe, whatever prints
     from .context import code_digest
@@ -100,7 +100,7 @@ def _fork_server_main() -> None:  # pragma: no cover - runs in the server proces
             while later and not select.select([requests], [], [], 0)[0]:
                 function, args = later.popleft()
                 _quietly(function, *args)
-            request = pickle.load(requests)
+            request = pickle.loads(_read_exactly(requests, int.from_bytes(_read_exactly(requests, 8), "little")))
             if request["kind"] == "warm":  # contexts the coming kernels will load: first in line
                 later.extendleft((_warm_context, (request["data_dir"], pid)) for pid in reversed(request["periods"]))
                 _reply(replies, {"ok": True})
@@ -117,6 +117,24 @@ def _fork_server_main() -> None:  # pragma: no cover - runs in the server proces
             _reply(replies, {"pid": pid})
     except (EOFError, pickle.UnpicklingError, OSError):
         os._exit(0)  # the run has gone: children die with us (PR_SET_PDEATHSIG)
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    """``size`` bytes from a pipe (reads from pipes may come short); ``EOFError`` when it closes."""
+    data = bytearray()
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return bytes(data)
+
+
+def _send(stream, message: dict) -> None:
+    """A request to the server: its length, then the pickle (see ``_read_exactly``)."""
+    data = pickle.dumps(message)
+    stream.write(len(data).to_bytes(8, "little") + data)
+    stream.flush()
 
 
 def _reply(replies, message: dict) -> None:
@@ -358,6 +376,13 @@ class ForkServer:
         )
         self.lock = threading.Lock()
         self.hello: dict | None = None
+        self.children: list[ForkedProcess] = []
+
+    def busy(self) -> bool:
+        """Whether any kernel or job it forked is still running."""
+        with self.lock:
+            self.children = [c for c in self.children if c.poll() is None]
+            return bool(self.children)
 
     def ready(self) -> dict:
         """Wait until the server has preloaded; ``RuntimeError`` when it failed to start."""
@@ -376,19 +401,20 @@ class ForkServer:
         """Ask the server to load these periods' contexts (in this order) while it waits for requests."""
         self.ready()
         with self.lock:
-            pickle.dump({"kind": "warm", "data_dir": str(data_dir), "periods": list(periods)}, self.process.stdin)
-            self.process.stdin.flush()
+            _send(self.process.stdin, {"kind": "warm", "data_dir": str(data_dir), "periods": list(periods)})
             pickle.load(self.process.stdout)
 
     def spawn(self, request: dict) -> ForkedProcess:
         self.ready()
         with self.lock:
-            pickle.dump(request, self.process.stdin)
-            self.process.stdin.flush()
+            _send(self.process.stdin, request)
             reply = pickle.load(self.process.stdout)
         if "error" in reply:
             raise OSError(f"the kernel fork server could not fork: {reply['error']}")
-        return ForkedProcess(reply["pid"])
+        child = ForkedProcess(reply["pid"])
+        with self.lock:
+            self.children.append(child)
+        return child
 
     def close(self, wait: bool = True) -> None:
         """Close its pipe, which ends it (and so its children); with ``wait``, until it has gone."""
@@ -440,8 +466,11 @@ def fork_server() -> ForkServer | None:
     if hello["digest"] != code_digest():  # the package changed since the server imported it
         with _server_lock:
             if _server is server:
-                _retired.append(server)  # kernels of it may still be running: it goes with this process
+                _retired.append(server)  # kernels of it may still be running: it goes once they are done
                 _server = None
+            for old in [s for s in _retired if not s.busy()]:
+                _retired.remove(old)
+                old.close(wait=False)
         server = start_fork_server()
         try:
             server.ready()

@@ -11,6 +11,7 @@ figures with their text alternatives), with bookmarks from the headings.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,7 +68,23 @@ def merge_notebooks(paths: list[Path]) -> tuple[nbformat.NotebookNode, list[dict
     return merged, sections
 
 
-def report_resources(pack, period: Period, sections: list[dict]) -> dict:
+def provenance_rows(manifest: dict | None) -> list[dict]:
+    """The report's provenance table, from the run's manifest: what went in and what made it."""
+    if not manifest:
+        return []
+    parameters = manifest.get("parameters", {})
+    rows = [
+        {"item": "Data pack", "value": Path(manifest["inputs"]["data_dir"]).name, "note": "folder"},
+        {"item": "Period", "value": parameters.get("period_id", ""), "note": "parameter"},
+        {"item": "Code revision", "value": manifest.get("code_revision", "unknown"), "note": "git commit"},
+        {"item": "Package code", "value": manifest.get("package_code_sha256", ""), "note": "SHA-256"},
+    ]
+    rows += [{"item": f"Input file {name}", "value": digest, "note": "SHA-256"} for name, digest in manifest["inputs"]["files"].items()]
+    rows += [{"item": f"Notebook {name}", "value": digest, "note": "SHA-256"} for name, digest in manifest.get("notebooks", {}).items()]
+    return rows
+
+
+def report_resources(pack, period: Period, sections: list[dict], manifest: dict | None = None) -> dict:
     """What the template needs besides the cells for a period report: titles, contents, stylesheet."""
     programme = pack.programme
     return {
@@ -77,7 +94,8 @@ def report_resources(pack, period: Period, sections: list[dict]) -> dict:
         "heading": f"{programme['name']}: progress report for {period.label}",
         "subtitle": "Every figure is computed from the programme's data pack, listed under Provenance.",
         "description": f"Audit report on the {programme['name']} programme for {period.label}",
-        "sections": sections,
+        "sections": sections + ([{"title": "Provenance", "anchor": "provenance"}] if manifest else []),
+        "provenance": provenance_rows(manifest),
         "css": stylesheet(),
         "footer": (
             f"{programme['name']} ({programme['programme_id']}), period {period.label}. "
@@ -112,10 +130,10 @@ def html_exporter():
     return ReportHTMLExporter()
 
 
-def render_html(pack, period: Period, notebooks: list[Path]) -> str:
-    """The report's HTML from executed section notebooks."""
+def render_html(pack, period: Period, notebooks: list[Path], manifest: dict | None = None) -> str:
+    """The report's HTML from executed section notebooks (and the run's manifest, for provenance)."""
     merged, sections = merge_notebooks(notebooks)
-    resources = {"report": report_resources(pack, period, sections), "metadata": {"name": "report"}}
+    resources = {"report": report_resources(pack, period, sections, manifest), "metadata": {"name": "report"}}
     body, _ = html_exporter().from_notebook_node(merged, resources=resources)
     return body
 
@@ -139,7 +157,9 @@ def render_pdf(html: str, target: Path, base_url: Path) -> None:
 def render_period(pack, period: Period, folder: Path, formats, figures: dict) -> None:
     """Write report.html (and report.pdf) into a period's staging folder."""
     notebooks = sorted((folder / "notebooks").glob("*.ipynb"))
-    html = render_html(pack, period, notebooks)
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else None
+    html = render_html(pack, period, notebooks, manifest)
     (folder / "report.html").write_text(html, encoding="utf-8")
     if "pdf" in formats:
         render_pdf(html, folder / "report.pdf", folder)

@@ -10,6 +10,7 @@ rendering and notebooks share the cores), then published whole.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
 import os
 import queue
@@ -198,14 +199,12 @@ def _cache_put(programme_dir: Path, unit: units.Unit, data: bytes) -> None:
 class _Build:
     """Reuse cached units, run the rest, render each period once its units are in, publish it.
 
-    Local units and renderings share ``jobs`` slots (renderings first, so that finished periods are
-    published early); with Dask the units run on the cluster and renderings here, ``jobs`` at a time.
+    Local units and renderings share ``jobs`` slots (see ``_fill`` for which goes first); with Dask
+    the units run on the cluster and renderings here, ``jobs`` at a time.
     Completions arrive on one queue, in the main thread, which alone touches the output folder.
     """
 
     def __init__(self, pack: Pack, plans: list[PeriodPlan], programme_dir: Path, options: RunOptions, progress):
-        import concurrent.futures as cf
-
         self.pack, self.plans, self.programme_dir, self.options, self.progress = pack, plans, programme_dir, options, progress
         self.events: queue.Queue = queue.Queue()
         self.staging: dict[str, Path] = {}
@@ -220,6 +219,7 @@ class _Build:
         self.remote = None
         self.futures: dict = {}
         self.published: list[Path] = []
+        self.abandoned = False
 
     # -- bookkeeping
 
@@ -245,15 +245,24 @@ class _Build:
     def _submit_unit(self, unit: units.Unit, executor) -> None:
         args = (unit.notebook.name, unit.notebook.read_bytes(), unit.parameters, unit.period.period_id, self.options.timeout)
         if executor is None:
-            self._submit_local("unit", unit, run_unit, *args)
+            self._submit_local("unit", unit, self._run_unit, *args)
             return
         future = executor.submit(run_unit, *args)
         self.futures[future] = ("unit", unit, False)
         future.add_done_callback(self.events.put)
 
+    def _run_unit(self, *args) -> UnitResult:
+        if self.abandoned:  # the run is stopping: start nothing new (not even a new fork server)
+            raise cf.CancelledError
+        return run_unit(*args)
+
     def _fill(self, executor) -> None:
+        """Start what the free slots can take. While local units remain, ``slots - 1`` finished
+        periods wait to be rendered: so the run ends with as many renderings side by side as
+        there are slots, not with the last period's rendering alone on one core."""
         while self.busy < self.slots and (self.renders or (self.local and self.units)):
-            if self.renders:
+            units_left = self.local and self.units
+            if self.renders and (not units_left or len(self.renders) >= self.slots):
                 plan_ = self.renders.popleft()
                 folder = self.staging[plan_.period.period_id]
                 self.progress.note(f"{plan_.period.period_id}: rendering {', '.join(plan_.formats)}")
@@ -339,6 +348,7 @@ class _Build:
 
     def _abandon(self, executor) -> None:
         """Stop at once: nothing more starts, remote units are cancelled, running kernels are stopped."""
+        self.abandoned = True
         self.units.clear()
         self.renders.clear()
         if executor is not None:

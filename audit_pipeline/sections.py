@@ -557,19 +557,3 @@ def not_collated_table(ctx: Context) -> HTML:
         f"Returns not collated up to {ctx.period.label} ({len(items)}): missing data, never counted as zero",
         {"table": "Table", "period_id": "Period", "body": "Body", "type_words": "Type", "line": "Line in file"},
     )
-
-
-def provenance_table(ctx: Context) -> HTML:
-    """Input file hashes, parameters and code revision behind this report."""
-    from .provenance import code_revision, input_hashes
-
-    rows = [
-        ("Data pack", str(ctx.pack.directory.name), ""),
-        ("Period", ctx.period.period_id, ctx.period.label),
-        ("Code revision", code_revision(), ""),
-    ]
-    rows += [(f"Input file {name}", digest, "SHA-256") for name, digest in input_hashes(ctx.pack.directory).items()]
-    frame = pd.DataFrame(rows, columns=["item", "value", "note"])
-    return display.table(
-        frame, "Provenance: the inputs and code behind this report", {"item": "Item", "value": "Value", "note": "Note"}
-    )

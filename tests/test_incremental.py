@@ -1,9 +1,9 @@
 """Incremental runs: units keyed on their inputs; unchanged ones reused, changed ones rerun.
 
-Every report lists the SHA-256 of every input file in its provenance, so after any file
-change every period is re-rendered and notebook 06 (which declares it reads "files")
-reruns everywhere; the other notebooks rerun only where the slice of data they declare
-changed: the tables they read, rows up to the period (and later forecasts).
+Every report lists the SHA-256 of every input file in its provenance (rendered from the
+run's manifest), so after any file change every period is re-rendered; notebooks rerun
+only where the slice of data they declare changed: the tables they read, rows up to the
+period (and later forecasts).
 """
 
 from __future__ import annotations
@@ -123,9 +123,9 @@ def test_new_notebook_version_reruns_that_notebook_only(site):
 def test_corrected_return_reruns_what_depends_on_it_and_nothing_more(site):
     """Body b2's departmental return for period B goes from 0.7 to 0.9 (GBP million).
 
-    Costs are read by 01 (summary) and 02 (costs and savings), and by 06 (data quality), up to
-    the period: so B and C rerun those three; A reruns only 06 (it lists every file's hash);
-    every period is re-rendered; onboarding, service and recommendations are reused. The
+    Costs are read by 01 (summary), 02 (costs and savings) and 06 (data quality), up to the
+    period: so B and C rerun those three; A reruns nothing; every period is re-rendered (its
+    provenance lists the new hash of costs.csv); onboarding, service and recommendations are reused. The
     result is byte for byte what a full build of the corrected pack gives."""
     costs = site.pack / "costs.csv"
     text = costs.read_text(encoding="utf-8")
@@ -134,22 +134,17 @@ def test_corrected_return_reruns_what_depends_on_it_and_nothing_more(site):
 
     rows = listing(site)
     assert {p: r["state"] for p, r in rows.items()} == dict.fromkeys(PERIODS, "stale")
-    assert rows["A"]["reasons"] == [
-        "06_quality_provenance.ipynb: data changed (files)",
-        "report: input files changed (costs.csv), listed in its provenance",
-    ]
+    assert rows["A"]["reasons"] == ["report: input files changed (costs.csv), listed in its provenance"]
     for period in ("B", "C"):
         reasons = rows[period]["reasons"]
         assert "01_summary.ipynb: data changed (costs)" in reasons
         assert "02_costs_savings.ipynb: data changed (costs)" in reasons
-        assert "06_quality_provenance.ipynb: data changed (costs, files)" in reasons
+        assert "06_data_quality.ipynb: data changed (costs)" in reasons
         assert not any(nb in r for r in reasons for nb in ("03_", "04_", "05_")), reasons
 
     result = cli(site.code, *run_args(site.pack, site.out, "--all", "--jobs", "2"))
     assert result.returncode == 0, result.stderr
-    affected = {("A", "06_quality_provenance.ipynb")} | {
-        (p, nb) for p in ("B", "C") for nb in ("01_summary.ipynb", "02_costs_savings.ipynb", "06_quality_provenance.ipynb")
-    }
+    affected = {(p, nb) for p in ("B", "C") for nb in ("01_summary.ipynb", "02_costs_savings.ipynb", "06_data_quality.ipynb")}
     assert units_logged(result.stderr, "executed") == affected
     assert units_logged(result.stderr, "reused") == every_unit() - affected
     assert {p: r["state"] for p, r in listing(site).items()} == dict.fromkeys(PERIODS, "fresh")

@@ -23,7 +23,7 @@ def test_there_are_six_sections():
         "03_onboarding",
         "04_service",
         "05_recommendations",
-        "06_quality_provenance",
+        "06_data_quality",
     ]
 
 

@@ -8,7 +8,6 @@
 #     - bodies
 #     - findings
 #     - programme
-#     - files
 #   jupytext:
 #     formats: ipynb,py:percent
 #     text_representation:
@@ -23,10 +22,11 @@
 # ---
 
 # %% [markdown]
-# ## Data quality and provenance
+# ## Data quality
 #
-# Every warning raised when the data pack was validated, every return not
-# collated, and the inputs and code behind this report.
+# Every warning raised when the data pack was validated and every return not
+# collated. The inputs and code behind this report are listed under Provenance,
+# at the end of the report, from the run's manifest.
 
 # %% tags=["parameters"]
 from typing import Optional
@@ -51,9 +51,3 @@ S.warnings_table(ctx)
 
 # %%
 S.not_collated_table(ctx)
-
-# %% [markdown]
-# ### Provenance
-
-# %%
-S.provenance_table(ctx)
