@@ -442,41 +442,43 @@ def tracker_table(ctx: Context) -> HTML:
     )
 
 
+def _recommendation_list(ctx: Context, selected: str, describe, empty: str) -> HTML:
+    """A bulleted list of the tracker rows where column ``selected`` holds (true or present)."""
+    track = _tracker(ctx)
+    rows = track[track[selected].notna() & track[selected].astype(bool)]
+    return display.bullets((describe(r) for _, r in rows.iterrows()), empty=empty)
+
+
 def evidence_list(ctx: Context) -> HTML:
     """The evidence recorded for each recommendation's latest assessment."""
-    track = _tracker(ctx)
     labels = _period_labels(ctx)
-    rows = track[track["evidence"].notna()]
-    return display.bullets(
-        (
+    return _recommendation_list(
+        ctx,
+        "evidence",
+        lambda r: (
             f"{r['rec_id']} (assessed {labels.get(r['assessed_period_id'], r['assessed_period_id'])}): {r['evidence']}"
-            for _, r in rows.iterrows()
         ),
-        empty="No evidence is recorded for the assessments up to this period.",
+        "No evidence is recorded for the assessments up to this period.",
     )
 
 
 def overdue_list(ctx: Context) -> HTML:
-    track = _tracker(ctx)
-    rows = track[track["overdue"]]
-    return display.bullets(
-        (
+    return _recommendation_list(
+        ctx,
+        "overdue",
+        lambda r: (
             f"{r['rec_id']} ({r['source_report']}): target {fmt.date(r['target_in_force'])}, status {fmt.words(r['status']).lower()}"
-            for _, r in rows.iterrows()
         ),
-        empty="No recommendation is overdue.",
+        "No recommendation is overdue.",
     )
 
 
 def not_confirmed_list(ctx: Context) -> HTML:
-    track = _tracker(ctx)
-    rows = track[track["reported_not_confirmed"]]
-    return display.bullets(
-        (
-            f"{r['rec_id']}: reported implemented, assessed as {fmt.words(r['status']).lower()}"
-            for _, r in rows.iterrows()
-        ),
-        empty="No recommendation is reported as implemented without audit confirmation.",
+    return _recommendation_list(
+        ctx,
+        "reported_not_confirmed",
+        lambda r: f"{r['rec_id']}: reported implemented, assessed as {fmt.words(r['status']).lower()}",
+        "No recommendation is reported as implemented without audit confirmation.",
     )
 
 
