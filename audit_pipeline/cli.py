@@ -174,12 +174,13 @@ def run(
     except DataPackError as exc:
         _report_pack_errors(exc)
         sys.exit(2)
-    for folder in published:
-        click.echo(f"Published {folder / 'report.html'}")
+    for folder in options.requested:
+        state = "Published" if folder in published else "Up to date"
+        click.echo(f"{state}: {folder / 'report.html'}")
         if (folder / "report.pdf").exists():
-            click.echo(f"Published {folder / 'report.pdf'}")
+            click.echo(f"{state}: {folder / 'report.pdf'}")
     if not published:
-        click.echo("Nothing to do: every period asked for is up to date (use --force to rebuild).")
+        click.echo("Nothing to rebuild: every period asked for is up to date (use --force to rebuild).")
 
 
 @cli.command(name="list")

@@ -46,6 +46,7 @@ class RunOptions:
     scheduler: str | None = None
     client: object = None  # a dask Client to use instead of --scheduler (tests, notebooks)
     progress_stream: object = None  # where progress goes (default: standard error)
+    requested: list[Path] = field(default_factory=list)  # set by run(): the chosen periods' folders
 
 
 @dataclass
@@ -119,7 +120,9 @@ def _check_formats(formats) -> tuple[str, ...]:
 
 
 def run(options: RunOptions) -> list[Path]:
-    """Run the chosen periods; return the period folders published (fresh ones are left as they are)."""
+    """Run the chosen periods; return the period folders published (fresh ones are left as they are).
+
+    ``options.requested`` is set to every chosen period's folder, published now or already fresh."""
     formats = _check_formats(options.formats)
     if options.executor not in ("local", "dask"):
         raise UsageError(f"--executor takes local or dask, not {options.executor!r}")
@@ -132,6 +135,7 @@ def run(options: RunOptions) -> list[Path]:
     pack = load_pack_cached(options.data_dir)  # DataPackError when invalid: nothing executed
     periods = choose_periods(pack, options.period_ids, options.all_periods)
     programme_dir = options.out_dir.resolve() / pack.programme["programme_id"]
+    options.requested = [programme_dir / p.period_id for p in periods]
     stream = options.progress_stream
     with publish.run_lock(programme_dir, stream=stream):
         publish.sweep(programme_dir)
@@ -151,7 +155,9 @@ def run(options: RunOptions) -> list[Path]:
             if published or not (programme_dir / "index.html").exists():
                 from .index import write_index
 
-                write_index(programme_dir, [p.period_id for p in P.all_periods(pack.tables["periods"])])
+                write_index(
+                    programme_dir, [p.period_id for p in P.all_periods(pack.tables["periods"])], pack.programme["name"]
+                )
         finally:
             progress.done()
     return published

@@ -281,7 +281,7 @@ def test_two_runs_on_one_folder_never_interleave(site):
     assert second.returncode == 0, second_err
     assert "waiting" in second_err.splitlines()[0].lower()
     assert units_logged(first_err, "executed") == {("A", nb) for nb in NOTEBOOKS}
-    assert "Nothing to do" in second_out  # it planned after the first had published, not before
+    assert "Nothing to rebuild" in second_out  # it planned after the first had published, not before
     assert "A: up to date" in second_err
     assert_complete(out / "hand" / "A")
 

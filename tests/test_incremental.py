@@ -58,7 +58,7 @@ def test_cold_run_executes_each_unit_once_and_publishes_every_period(site):
     assert units_logged(site.cold.stderr, "reused") == set()
     for period in PERIODS:
         assert_complete(site.programme / period)
-        assert f"Published {site.programme / period / 'report.html'}" in site.cold.stdout
+        assert f"Published: {site.programme / period / 'report.html'}" in site.cold.stdout
     assert (site.programme / "index.html").exists()
     assert {pid: row["state"] for pid, row in listing(site).items()} == dict.fromkeys(PERIODS, "fresh")
 
@@ -74,7 +74,7 @@ def test_unchanged_rerun_reuses_everything_and_touches_nothing(site):
     folders = {p: (site.programme / p).stat().st_ino for p in PERIODS}
     again = cli(site.code, *run_args(site.pack, site.out, "--all", "--jobs", "2"))
     assert again.returncode == 0, again.stderr
-    assert "Nothing to do" in again.stdout
+    assert "Nothing to rebuild" in again.stdout
     assert units_logged(again.stderr, "executed") == set()
     assert all(f"{p}: up to date" in again.stderr for p in PERIODS)
     assert published(site.programme) == site.before

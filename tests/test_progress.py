@@ -103,7 +103,7 @@ def test_a_run_logs_plain_lines_to_standard_error(site):
     assert counts == sorted(counts) and counts[-1] == len(NOTEBOOKS)  # how far, never backwards
     assert {int(LINE.match(line)[2]) for line in lines} == {len(NOTEBOOKS)}
     assert [line.split("] ", 1)[1] for line in lines[-3:-1]] == ["A: rendering html", "A: published"]
-    assert result.stdout.strip() == f"Published {base / 'out-plain' / 'hand' / 'A' / 'report.html'}"
+    assert result.stdout.strip() == f"Published: {base / 'out-plain' / 'hand' / 'A' / 'report.html'}"
 
 
 def test_a_run_on_a_terminal_shows_a_live_display(site):
