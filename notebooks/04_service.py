@@ -10,6 +10,7 @@
 #     - programme
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: audit_pipeline
 #     text_representation:
 #       extension: .py
 #       format_name: percent

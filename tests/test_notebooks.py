@@ -36,6 +36,8 @@ def test_pair_has_not_drifted(path: Path):
     text = jupytext.read(paired)
     assert [(c.cell_type, c.source) for c in ipynb.cells] == [(c.cell_type, c.source) for c in text.cells]
     assert ipynb.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+    assert ipynb.metadata.get("audit_pipeline") == text.metadata.get("audit_pipeline"), "the declared reads differ"
+    assert ipynb.metadata["audit_pipeline"]["reads"], "declare what the section reads (see README)"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
