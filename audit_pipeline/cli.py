@@ -186,8 +186,14 @@ def run(
 @cli.command(name="list")
 @data_option
 @out_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json for machines.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
 def list_periods(data_dir: Path, out_dir: Path, fmt: str) -> None:
     """Show each period of the pack as fresh, stale (with the reason) or missing in the output folder."""
     from .errors import DataPackError

@@ -68,7 +68,12 @@ TABLES: dict[str, Table] = {
         Table(
             "periods",
             True,
-            (Column("period_id", "id"), Column("label", "text"), Column("start_date", "date"), Column("end_date", "date")),
+            (
+                Column("period_id", "id"),
+                Column("label", "text"),
+                Column("start_date", "date"),
+                Column("end_date", "date"),
+            ),
             key=("period_id",),
         ),
         Table(

@@ -77,7 +77,9 @@ def discover(directory: Path, findings: list[Finding], duplicated: set[str] | No
         findings.append(Finding(ERROR, PROGRAMME_FILE, "required file is missing from the data pack"))
     for name, spec in TABLES.items():
         if spec.required and name not in candidates:
-            findings.append(Finding(ERROR, f"{name}.csv", "required file is missing from the data pack (as .csv or .xlsx)"))
+            findings.append(
+                Finding(ERROR, f"{name}.csv", "required file is missing from the data pack (as .csv or .xlsx)")
+            )
     return files
 
 

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from collections import deque
 from pathlib import Path
@@ -86,10 +87,8 @@ def _fork_server_main() -> None:  # pragma: no cover - runs in the server proces
     from .context import code_digest
 
     digest = code_digest()  # before importing, so a change made meanwhile shows as a mismatch
-    parent = os.getppid()
+    _exit_with(os.getppid())
     for name in PRELOAD:
-        if os.getppid() != parent:
-            os._exit(0)  # the run ended (or died) before we were ready
         _quiet_import(name)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     # Warming up, one step at a time while no request waits: a first chart, contexts, modules.
@@ -117,6 +116,18 @@ def _fork_server_main() -> None:  # pragma: no cover - runs in the server proces
             _reply(replies, {"pid": pid})
     except (EOFError, pickle.UnpicklingError, OSError):
         os._exit(0)  # the run has gone: children die with us (PR_SET_PDEATHSIG)
+
+
+def _exit_with(parent: int) -> None:
+    """End this process as soon as ``parent`` has gone, whatever the main thread is doing (an import,
+    a warm-up): its kernels and jobs then die too (PR_SET_PDEATHSIG)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def _read_exactly(fd: int, size: int) -> bytes:
@@ -214,7 +225,9 @@ _contexts: dict[tuple[str, str | None], tuple[tuple, object]] = {}
 def _pack_signature(directory: str) -> tuple:
     """What the files of a pack folder look like now (names, sizes, times, inodes): cheap to take."""
     with os.scandir(directory) as entries:
-        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns, e.inode()) for e in entries if e.is_file()))
+        return tuple(
+            sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns, e.inode()) for e in entries if e.is_file())
+        )
 
 
 def _warm_context(data_dir: str, period_id: str) -> None:
@@ -539,7 +552,12 @@ def _kernel_manager_class(cwd: str | None = None):
                 await super()._async_launch_kernel(kernel_cmd, **kw)
             else:
                 env = dict(kw.get("env") or os.environ)
-                request = {"kind": "kernel", "argv": kernel_cmd[3:], "env": env, "cwd": str(kw.get("cwd") or os.getcwd())}
+                request = {
+                    "kind": "kernel",
+                    "argv": kernel_cmd[3:],
+                    "env": env,
+                    "cwd": str(kw.get("cwd") or os.getcwd()),
+                }
                 process = server.spawn(request)
                 provisioner = self.provisioner
                 # No pgid: the provisioner then signals through ``process``, which signals the group.

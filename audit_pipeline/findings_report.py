@@ -16,7 +16,9 @@ def findings_as_text(directory: Path, findings: list[Finding]) -> str:
     for file, group in groupby(findings, key=lambda f: f.file):
         lines.append(f"{file}")
         for f in group:
-            where = ", ".join(p for p in (f"line {f.line}" if f.line else "", f"column {f.column}" if f.column else "") if p)
+            where = ", ".join(
+                p for p in (f"line {f.line}" if f.line else "", f"column {f.column}" if f.column else "") if p
+            )
             value = "" if f.value is None else f": value {f.value!r}"
             lines.append(f"  {f.severity.upper():7} {where + ': ' if where else ''}{f.rule}{value}")
     verdict = "INVALID" if errors else "valid"

@@ -84,7 +84,9 @@ def read_programme(path: Path, findings: list[Finding]) -> dict | None:
             findings.append(Finding(ERROR, FILE, str(exc), line=line, column=key, value=str(value)))
     for key in data:
         if key not in PROGRAMME_KEYS and key not in OPTIONAL_PROGRAMME_KEYS:
-            findings.append(Finding(WARNING, FILE, "unknown key: ignored", line=_line_of(node, str(key)), column=str(key)))
+            findings.append(
+                Finding(WARNING, FILE, "unknown key: ignored", line=_line_of(node, str(key)), column=str(key))
+            )
     programme["thresholds"] = _thresholds(data.get("thresholds"), node, findings)
     for key in OPTIONAL_PROGRAMME_KEYS - {"thresholds"}:
         if key in data:
@@ -109,13 +111,20 @@ def _thresholds(raw: object, node: yaml.Node, findings: list[Finding]) -> dict:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             findings.append(
-                Finding(ERROR, FILE, "must be a number at least 0", line=line, column=f"thresholds.{key}", value=str(value))
+                Finding(
+                    ERROR, FILE, "must be a number at least 0", line=line, column=f"thresholds.{key}", value=str(value)
+                )
             )
             continue
         thresholds[key] = value
     if thresholds["onboarding_slip_days_amber"] > thresholds["onboarding_slip_days_red"]:
         findings.append(
-            Finding(ERROR, FILE, "onboarding_slip_days_amber must not exceed onboarding_slip_days_red",
-                    line=_line_of(section, "onboarding_slip_days_amber"), column="thresholds.onboarding_slip_days_amber")
+            Finding(
+                ERROR,
+                FILE,
+                "onboarding_slip_days_amber must not exceed onboarding_slip_days_red",
+                line=_line_of(section, "onboarding_slip_days_amber"),
+                column="thresholds.onboarding_slip_days_amber",
+            )
         )
     return thresholds

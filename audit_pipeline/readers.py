@@ -41,7 +41,7 @@ class ReadError(Exception):
 def decode_text(data: bytes, name: str, findings: list[Finding]) -> str:
     """Decode UTF-8 (with or without BOM), else Windows-1252; else raise ``ReadError`` with the line."""
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -50,8 +50,13 @@ def decode_text(data: bytes, name: str, findings: list[Finding]) -> str:
     if undefined:
         line = data.count(b"\n", 0, undefined.start()) + 1
         raise ReadError(
-            Finding(ERROR, name, "cannot be decoded as UTF-8 or Windows-1252 text", line=line,
-                    value=f"byte 0x{data[undefined.start()]:02X}")
+            Finding(
+                ERROR,
+                name,
+                "cannot be decoded as UTF-8 or Windows-1252 text",
+                line=line,
+                value=f"byte 0x{data[undefined.start()]:02X}",
+            )
         )
     text = data.decode("cp1252")
     line = data.count(b"\n", 0, utf8_error_at) + 1
@@ -125,7 +130,9 @@ def read_xlsx(path: Path, findings: list[Finding]) -> RawTable:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ReadError(Finding(ERROR, path.name, f"cannot be opened as an XLSX workbook ({type(exc).__name__})")) from None
+        raise ReadError(
+            Finding(ERROR, path.name, f"cannot be opened as an XLSX workbook ({type(exc).__name__})")
+        ) from None
     try:
         sheet = book.worksheets[0]
         header: list[str] | None = None
@@ -134,7 +141,9 @@ def read_xlsx(path: Path, findings: list[Finding]) -> RawTable:
             cells = [_cell_text(v) for v in values]
             if header is None:
                 if number != 1 or not any(cells):
-                    raise ReadError(Finding(ERROR, path.name, "the header must be in row 1 of the first worksheet", line=1))
+                    raise ReadError(
+                        Finding(ERROR, path.name, "the header must be in row 1 of the first worksheet", line=1)
+                    )
                 while cells and cells[-1] is None:
                     cells.pop()
                 header = [c or "" for c in cells]

@@ -79,8 +79,14 @@ def provenance_rows(manifest: dict | None) -> list[dict]:
         {"item": "Code revision", "value": manifest.get("code_revision", "unknown"), "note": "git commit"},
         {"item": "Package code", "value": manifest.get("package_code_sha256", ""), "note": "SHA-256"},
     ]
-    rows += [{"item": f"Input file {name}", "value": digest, "note": "SHA-256"} for name, digest in manifest["inputs"]["files"].items()]
-    rows += [{"item": f"Notebook {name}", "value": digest, "note": "SHA-256"} for name, digest in manifest.get("notebooks", {}).items()]
+    rows += [
+        {"item": f"Input file {name}", "value": digest, "note": "SHA-256"}
+        for name, digest in manifest["inputs"]["files"].items()
+    ]
+    rows += [
+        {"item": f"Notebook {name}", "value": digest, "note": "SHA-256"}
+        for name, digest in manifest.get("notebooks", {}).items()
+    ]
     return rows
 
 

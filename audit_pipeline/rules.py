@@ -73,7 +73,9 @@ def check_references(frames: Frames, files: dict[str, str], findings: list[Findi
 def _row_finding(frames: Frames, files, findings, table, mask, column, rule, severity=ERROR) -> None:
     frame = frames[table]
     for _, row in frame[mask].iterrows():
-        findings.append(Finding(severity, files[table], rule, line=int(row["_line"]), column=column, value=_fmt(row[column])))
+        findings.append(
+            Finding(severity, files[table], rule, line=int(row["_line"]), column=column, value=_fmt(row[column]))
+        )
 
 
 def check_periods(frames: Frames, files, findings) -> None:
@@ -81,7 +83,15 @@ def check_periods(frames: Frames, files, findings) -> None:
     periods = frames.get("periods")
     if periods is None:
         return
-    _row_finding(frames, files, findings, "periods", periods["end_date"] < periods["start_date"], "end_date", "must be on or after start_date")
+    _row_finding(
+        frames,
+        files,
+        findings,
+        "periods",
+        periods["end_date"] < periods["start_date"],
+        "end_date",
+        "must be on or after start_date",
+    )
     ordered = periods.dropna(subset=["start_date", "end_date"]).sort_values(["start_date", "_line"])
     previous = None
     for _, row in ordered.iterrows():
@@ -119,8 +129,14 @@ def check_bodies(frames: Frames, files, findings) -> None:
     _row_finding(frames, files, findings, "bodies", bad, "variations", "must be 0 when som_status is adopted")
     unassigned = bodies["centre_id"].isna() & bodies["actual_onboard_date"].notna()
     _row_finding(
-        frames, files, findings, "bodies", unassigned, "centre_id",
-        "onboarded but assigned to no centre", severity=WARNING,
+        frames,
+        files,
+        findings,
+        "bodies",
+        unassigned,
+        "centre_id",
+        "onboarded but assigned to no centre",
+        severity=WARNING,
     )
 
 
@@ -137,12 +153,23 @@ def check_amounts(frames: Frames, files, findings) -> None:
         unparsed = {line for line, column in invalid if column == "amount_gbp_m"}
         was_blank = ~frame["_line"].isin(unparsed)
         _row_finding(
-            frames, files, findings, table, amount_empty & was_blank & ~not_collated & frame["status"].notna(),
-            "amount_gbp_m", "may be empty only when status is not_collated",
+            frames,
+            files,
+            findings,
+            table,
+            amount_empty & was_blank & ~not_collated & frame["status"].notna(),
+            "amount_gbp_m",
+            "may be empty only when status is not_collated",
         )
         _row_finding(
-            frames, files, findings, table, ~amount_empty & not_collated, "amount_gbp_m",
-            "status is not_collated but an amount is given: the amount is ignored", severity=WARNING,
+            frames,
+            files,
+            findings,
+            table,
+            ~amount_empty & not_collated,
+            "amount_gbp_m",
+            "status is not_collated but an amount is given: the amount is ignored",
+            severity=WARNING,
         )
 
 
@@ -158,7 +185,12 @@ def check_recommendation_status(frames: Frames, files, findings) -> None:
     differs = current.notna() & (original.isna() | (current != original))
     bad = differs & status["revision_reason"].isna()
     _row_finding(
-        frames, files, findings, "recommendation_status", bad, "revision_reason",
+        frames,
+        files,
+        findings,
+        "recommendation_status",
+        bad,
+        "revision_reason",
         "required when current_target_date differs from the recommendation's original target_date",
     )
 
@@ -172,7 +204,16 @@ def check_kpi_values(frames: Frames, files, findings) -> None:
         findings.append(Finding(ERROR, files["kpi_values"], "needs kpis.csv (or kpis.xlsx) to define its KPIs"))
     key = ["period_id", "centre_id", "kpi_id"]
     dup = values.duplicated(key, keep="first") & values[key].notna().all(axis=1)
-    _row_finding(frames, files, findings, "kpi_values", dup, "kpi_id", "repeats a period, centre and KPI: the last value is used", WARNING)
+    _row_finding(
+        frames,
+        files,
+        findings,
+        "kpi_values",
+        dup,
+        "kpi_id",
+        "repeats a period, centre and KPI: the last value is used",
+        WARNING,
+    )
 
 
 ALL_RULES = (

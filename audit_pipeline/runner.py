@@ -96,7 +96,9 @@ def plan(pack: Pack, periods: list[P.Period], notebooks: list[Path], formats, pr
     for period in periods:
         parameters = {"data_dir": str(pack.directory), "period_id": period.period_id}
         period_units = [
-            units.make_unit(pack, period, nb, parameters, environment, reads=reads[nb], digest=digests[nb], slices=slices)
+            units.make_unit(
+                pack, period, nb, parameters, environment, reads=reads[nb], digest=digests[nb], slices=slices
+            )
             for nb in notebooks
         ]
         published = read_manifest(programme_dir / period.period_id)
@@ -211,7 +213,13 @@ class _Build:
     """
 
     def __init__(self, pack: Pack, plans: list[PeriodPlan], programme_dir: Path, options: RunOptions, progress):
-        self.pack, self.plans, self.programme_dir, self.options, self.progress = pack, plans, programme_dir, options, progress
+        self.pack, self.plans, self.programme_dir, self.options, self.progress = (
+            pack,
+            plans,
+            programme_dir,
+            options,
+            progress,
+        )
         self.events: queue.Queue = queue.Queue()
         self.staging: dict[str, Path] = {}
         self.remaining = {p.period.period_id: len(p.units) for p in plans}
@@ -249,7 +257,13 @@ class _Build:
         future.add_done_callback(self.events.put)
 
     def _submit_unit(self, unit: units.Unit, executor) -> None:
-        args = (unit.notebook.name, unit.notebook.read_bytes(), unit.parameters, unit.period.period_id, self.options.timeout)
+        args = (
+            unit.notebook.name,
+            unit.notebook.read_bytes(),
+            unit.parameters,
+            unit.period.period_id,
+            self.options.timeout,
+        )
         if executor is None:
             self._submit_local("unit", unit, self._run_unit, *args)
             return
@@ -392,7 +406,9 @@ def _failure(unit: units.Unit, result: UnitResult, programme_dir: Path) -> Noteb
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_bytes(result.notebook)
     error = result.error
-    return NotebookExecutionError(unit.period.period_id, unit.notebook.name, error["cell_index"], error["ename"], error["evalue"], str(kept))
+    return NotebookExecutionError(
+        unit.period.period_id, unit.notebook.name, error["cell_index"], error["ename"], error["evalue"], str(kept)
+    )
 
 
 def _finish_period(pack: Pack, plan_: PeriodPlan, folder: Path, formats) -> None:
@@ -412,9 +428,7 @@ def _finish_period(pack: Pack, plan_: PeriodPlan, folder: Path, formats) -> None
     render_period(pack, period, folder, formats, figures)
 
 
-def status(
-    data_dir: Path, out_dir: Path, formats=None, notebook_dir: Path = execute.NOTEBOOK_DIR
-) -> list[dict]:
+def status(data_dir: Path, out_dir: Path, formats=None, notebook_dir: Path = execute.NOTEBOOK_DIR) -> list[dict]:
     """Each period of the pack: fresh, stale (with reasons) or missing, against what is published.
 
     Without ``formats``, each period is compared in the formats it was published in."""
@@ -426,5 +440,12 @@ def status(
     for p in plan(pack, periods, execute.section_notebooks(notebook_dir), chosen, programme_dir):
         published = (programme_dir / p.period.period_id / "manifest.json").exists()
         state = "fresh" if p.fresh else ("stale" if published else "missing")
-        rows.append({"period_id": p.period.period_id, "label": p.period.label, "state": state, "reasons": [] if state != "stale" else p.reasons})
+        rows.append(
+            {
+                "period_id": p.period.period_id,
+                "label": p.period.label,
+                "state": state,
+                "reasons": [] if state != "stale" else p.reasons,
+            }
+        )
     return rows

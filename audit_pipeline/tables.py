@@ -45,7 +45,9 @@ def _typed_series(column: Column, values: list) -> pd.Series:
     return pd.Series(values, dtype=object)
 
 
-def _typed_frame(spec: Table, values: dict[str, list], lines: list[int], extra: dict[str, list] | None = None) -> pd.DataFrame:
+def _typed_frame(
+    spec: Table, values: dict[str, list], lines: list[int], extra: dict[str, list] | None = None
+) -> pd.DataFrame:
     data = {c.name: _typed_series(c, values[c.name]) for c in spec.columns}
     data["_line"] = pd.Series(lines, dtype="int64")
     for name, cells in (extra or {}).items():
@@ -64,11 +66,15 @@ def header_map(raw: RawTable, spec: Table, findings: list[Finding]) -> dict[str,
             # An unknown column is ignored anyway; a second one of the same name is ignored too.
             findings.append(Finding(WARNING, raw.file, "unknown column appears twice: ignored", line=1, column=folded))
         elif folded in positions:
-            findings.append(Finding(ERROR, raw.file, "the same column appears twice in the header", line=1, column=folded))
+            findings.append(
+                Finding(ERROR, raw.file, "the same column appears twice in the header", line=1, column=folded)
+            )
         elif folded in known:
             positions[folded] = index
         elif folded:
-            findings.append(Finding(WARNING, raw.file, "unknown column: kept and ignored", line=1, column=str(name).strip()))
+            findings.append(
+                Finding(WARNING, raw.file, "unknown column: kept and ignored", line=1, column=str(name).strip())
+            )
             positions[folded] = index
     missing = [c.name for c in spec.columns if c.present and c.name not in positions]
     for name in missing:

@@ -170,7 +170,12 @@ def make_unit(
 
 def render_key(units: list[Unit], input_hashes: dict[str, str], formats: tuple[str, ...], templates: str) -> str:
     """The key of a period's rendering (and so of its whole published folder)."""
-    payload = {"units": {u.notebook.name: u.key for u in units}, "inputs": input_hashes, "formats": sorted(formats), "templates": templates}
+    payload = {
+        "units": {u.notebook.name: u.key for u in units},
+        "inputs": input_hashes,
+        "formats": sorted(formats),
+        "templates": templates,
+    }
     return _sha(json.dumps(payload, sort_keys=True).encode())
 
 
@@ -213,6 +218,10 @@ def stale_reasons(
     old_render = published.get("render", {})
     if templates is not None and old_render.get("templates") not in (None, templates):
         reasons.append("report: templates changed")
-    if formats is not None and old_render.get("formats") is not None and sorted(old_render["formats"]) != sorted(formats):
+    if (
+        formats is not None
+        and old_render.get("formats") is not None
+        and sorted(old_render["formats"]) != sorted(formats)
+    ):
         reasons.append(f"report: formats changed ({', '.join(old_render['formats'])} -> {', '.join(sorted(formats))})")
     return reasons or ["report: templates or rendering changed"]

@@ -28,7 +28,17 @@ BIN = Path(sys.executable).parent
 def ours(period: str, jobs: int | None) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "AUDIT_PIPELINE_CACHE": str(Path(tmp) / "cache")}
-        command = [sys.executable, str(ROOT / "pipeline.py"), "run", "--period", period, "--out", str(Path(tmp) / "out"), "--format", "html"]
+        command = [
+            sys.executable,
+            str(ROOT / "pipeline.py"),
+            "run",
+            "--period",
+            period,
+            "--out",
+            str(Path(tmp) / "out"),
+            "--format",
+            "html",
+        ]
         if jobs:
             command += ["--jobs", str(jobs)]
         start = time.perf_counter()
@@ -43,9 +53,21 @@ def naive(period: str) -> float:
         start = time.perf_counter()
         for notebook in notebooks:
             subprocess.run(
-                [str(BIN / "papermill"), str(notebook), str(Path(tmp) / notebook.name), "-p", "data_dir", str(ROOT / "data" / "ngss"),
-                 "-p", "period_id", period, "--no-progress-bar"],
-                check=True, capture_output=True, env=env,
+                [
+                    str(BIN / "papermill"),
+                    str(notebook),
+                    str(Path(tmp) / notebook.name),
+                    "-p",
+                    "data_dir",
+                    str(ROOT / "data" / "ngss"),
+                    "-p",
+                    "period_id",
+                    period,
+                    "--no-progress-bar",
+                ],
+                check=True,
+                capture_output=True,
+                env=env,
             )
         return time.perf_counter() - start
 
@@ -54,7 +76,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--period", default="2013-14-Q4")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=None, help="passed to pipeline.py run (default: its own, the number of cores)")
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="passed to pipeline.py run (default: its own, the number of cores)"
+    )
     args = parser.parse_args()
     if not shutil.which(str(BIN / "papermill")):
         sys.exit("papermill command not found next to this Python")

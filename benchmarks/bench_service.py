@@ -68,7 +68,9 @@ def generate(rows: int, path: Path) -> None:
     days = rng.gamma(2.0, 3.0, rows).astype(np.int64)
     completed = received + days.astype("timedelta64[D]")
     open_ = (rng.random(rows) < 0.05) | (completed > last)
-    ids = pc.binary_join_element_wise("T", pc.utf8_lpad(pc.cast(pa.array(np.arange(1, rows + 1)), pa.string()), 8, "0"), "")
+    ids = pc.binary_join_element_wise(
+        "T", pc.utf8_lpad(pc.cast(pa.array(np.arange(1, rows + 1)), pa.string()), 8, "0"), ""
+    )
     bodies = np.array([f"body-{i:02d}" for i in range(20)])
     body = rng.integers(0, 20, rows)
     table = pa.table(
@@ -126,7 +128,9 @@ def child(case: str, path: Path, period_id: str) -> None:
 def measure(case: str, path: Path, period_id: str) -> dict:
     result = subprocess.run(
         [sys.executable, __file__, "--child", case, "--file", str(path), "--period", period_id],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         sys.exit(f"{case} failed:\n{result.stderr}")

@@ -23,9 +23,12 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
-    ) as local, distributed.Client(local, set_as_default=False) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        ) as local,
+        distributed.Client(local, set_as_default=False) as client,
+    ):
         yield local, client
 
 
@@ -48,7 +51,9 @@ def local_reference(pack, tmp_path_factory):
 def test_units_on_the_cluster_publish_what_a_local_run_publishes(cluster, pack, local_reference, tmp_path, capsys):
     _, client = cluster
     folders = run(
-        RunOptions(data_dir=pack, out_dir=tmp_path, period_ids=["B", "C"], formats=("html",), executor="dask", client=client)
+        RunOptions(
+            data_dir=pack, out_dir=tmp_path, period_ids=["B", "C"], formats=("html",), executor="dask", client=client
+        )
     )
     assert [f.name for f in folders] == ["B", "C"]
     log = capsys.readouterr().err
@@ -71,9 +76,24 @@ def test_command_line_sends_units_to_the_scheduler(cluster, pack, local_referenc
     local, client = cluster
     before = _units_done_on_cluster(client)
     result = subprocess.run(
-        [sys.executable, str(ROOT / "pipeline.py"), "run", "--data", str(pack), "--out", str(tmp_path),
-         "--period", "A", "--format", "html", "--scheduler", local.scheduler_address],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(ROOT / "pipeline.py"),
+            "run",
+            "--data",
+            str(pack),
+            "--out",
+            str(tmp_path),
+            "--period",
+            "A",
+            "--format",
+            "html",
+            "--scheduler",
+            local.scheduler_address,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert units_logged(result.stderr, "executed") == every_unit(["A"])
@@ -91,8 +111,13 @@ def test_an_unreachable_scheduler_is_a_usage_error(pack, tmp_path):
     ):
         run(
             RunOptions(
-                data_dir=pack, out_dir=tmp_path, period_ids=["A"], formats=("html",), executor="dask",
-                scheduler="tcp://127.0.0.1:9", force=True,
+                data_dir=pack,
+                out_dir=tmp_path,
+                period_ids=["A"],
+                formats=("html",),
+                executor="dask",
+                scheduler="tcp://127.0.0.1:9",
+                force=True,
             )
         )
     assert not (tmp_path / "hand" / "A").exists()

@@ -28,7 +28,14 @@ def test_every_command_has_help_and_is_in_the_readme(name):
 
 @pytest.mark.parametrize(
     ("name", "option"),
-    [(n, o) for n in COMMANDS for p in cli.commands[n].params if isinstance(p, click.Option) for o in p.opts if o.startswith("--")],
+    [
+        (n, o)
+        for n in COMMANDS
+        for p in cli.commands[n].params
+        if isinstance(p, click.Option)
+        for o in p.opts
+        if o.startswith("--")
+    ],
 )
 def test_every_option_is_in_the_readme(name, option):
     assert re.search(rf"{re.escape(option)}\b", README), f"{name} {option} is not documented in README.md"

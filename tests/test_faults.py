@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -46,13 +47,14 @@ TAG = "AUDIT_FAULT_TEST_RUN"  # marks the environment of every process a run sta
 
 # The entry point for these runs: pipeline.py, with each step of a publication drawn out (and
 # announced in a file) so that kills land inside publications too, not only between them.
-SLOW_PUBLISH = f'''
+SLOW_PUBLISH = f"""
 import os, sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from audit_pipeline import publish
 
 MARKS = Path(os.environ["AUDIT_FAULT_MARKS"])
+PAUSE = float(os.environ.get("AUDIT_FAULT_PAUSE", {PAUSE}))
 def lingering(name, function, before, after):
     def wrapper(*args, **kwargs):
         MARKS.mkdir(parents=True, exist_ok=True)
@@ -65,11 +67,11 @@ def lingering(name, function, before, after):
 
 # Lingering: with the staging folder complete, before the swap; with the new folder swapped in
 # and the old one not yet moved away; with the old one removed, before the last fsync.
-publish._fsync_dir = lingering("fsync", publish._fsync_dir, {PAUSE}, 0)
-publish.exchange = lingering("exchange", publish.exchange, 0, {PAUSE})
+publish._fsync_dir = lingering("fsync", publish._fsync_dir, PAUSE, 0)
+publish.exchange = lingering("exchange", publish.exchange, 0, PAUSE)
 from audit_pipeline.cli import main
 sys.exit(main())
-'''
+"""
 
 
 COST_ROW = "A,b1,central_programme,{},actual,ledger"  # period A's central programme cost: 1.1 in the pack
@@ -140,9 +142,11 @@ def assert_consistent(folder: Path, amounts: dict[str, float]) -> None:
     assert central == pytest.approx(amount + (2.2 if folder.name in ("B", "C") else 0.0)), folder.name
 
 
-def start(site, out: Path, tag: str, marks: Path, *more: str) -> subprocess.Popen:
-    env = environment(site.code, **{TAG: tag, "AUDIT_FAULT_MARKS": str(marks)})
-    args = [str(site.code / "slow_publish.py"), *run_args(site.pack, out, "--all", "--jobs", "2", *more)]
+def start(site, out: Path, tag: str, marks: Path, *more: str, pause: str = str(PAUSE)) -> subprocess.Popen:
+    """`run` (all periods unless ``more`` says otherwise) through the lingering entry point."""
+    env = environment(site.code, **{TAG: tag, "AUDIT_FAULT_MARKS": str(marks), "AUDIT_FAULT_PAUSE": pause})
+    which = list(more) if "--period" in more else ["--all", *more]
+    args = [str(site.code / "slow_publish.py"), *run_args(site.pack, out, *which, "--jobs", "2")]
     return subprocess.Popen(
         [command(site.code)[0], *args],
         cwd=site.code,
@@ -151,6 +155,23 @@ def start(site, out: Path, tag: str, marks: Path, *more: str) -> subprocess.Pope
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+class Lines(list):
+    reader: threading.Thread
+
+
+def follow(process: subprocess.Popen) -> Lines:
+    """The lines a run logs on standard error, as they come (read by a thread)."""
+    lines = Lines()
+
+    def read() -> None:
+        for line in process.stderr:
+            lines.append(line)
+
+    lines.reader = threading.Thread(target=read, daemon=True)
+    lines.reader.start()
+    return lines
 
 
 def finish(site, out: Path, tag: str) -> subprocess.CompletedProcess:
@@ -163,18 +184,18 @@ def finish(site, out: Path, tag: str) -> subprocess.CompletedProcess:
 def test_killed_at_random_moments_the_published_reports_stay_whole(site):
     """Twenty SIGKILLs of `run --all`, each run with a new version of the data (so that it has
     notebooks to execute, reports to render and periods to publish), at random moments (fixed
-    seed) over a whole run, every fifth one while a publication is under way."""
+    seed) spread over a whole run: every fifth one during start-up, every fifth one while a
+    publication is under way, the others after a random number of the run's logged events."""
     out = site.base / "out"
     programme = out / "hand"
     amounts = {version(site.pack, 1.1): 1.1}
     done = finish(site, out, "first")  # a cold run: every period published
     assert done.returncode == 0, done.stderr
     amounts[version(site.pack, 1.2)] = 1.2
-    began = time.monotonic()
     done = finish(site, out, "timing")  # the kind of run killed below: 9 notebooks, 3 reports
-    duration = time.monotonic() - began
     assert done.returncode == 0, done.stderr
     assert len(units_logged(done.stderr, "executed")) == 9
+    events = len(done.stderr.splitlines())  # what such a run logs, from planning to "done"
     rng = random.Random(SEED)
     killed_pids, publish_kills, phases = [], 0, []
     for kill in range(KILLS):
@@ -185,17 +206,27 @@ def test_killed_at_random_moments_the_published_reports_stay_whole(site):
         tag = f"kill-{kill}-{uuid.uuid4().hex[:8]}"
         marks = site.base / "marks" / tag
         process = start(site, out, tag, marks)
-        if kill % PUBLISH_KILL_EVERY == PUBLISH_KILL_EVERY - 1:
-            deadline = time.monotonic() + 120
+        lines = follow(process)
+        deadline = time.monotonic() + 120
+        if kill % PUBLISH_KILL_EVERY == PUBLISH_KILL_EVERY - 1:  # once a publication is under way
             while not (marks.exists() and any(marks.iterdir())) and process.poll() is None:
                 assert time.monotonic() < deadline, "no publication began"
                 time.sleep(0.01)
             time.sleep(rng.uniform(0, 3 * PAUSE))
             publish_kills += 1
-        else:
-            time.sleep(rng.uniform(0.05, duration))
+        elif kill % PUBLISH_KILL_EVERY == 0:  # during start-up: imports, validation, lock, plan
+            time.sleep(rng.uniform(0.05, 1.5))
+        else:  # a random moment of the run, whatever the machine's speed: after its n-th event, plus
+            # up to half a second
+            after_events, extra = rng.randrange(1, events - 1), rng.uniform(0, 0.5)
+            while len(lines) < after_events and process.poll() is None:
+                assert time.monotonic() < deadline, f"the run logged {len(lines)} events, not {after_events}"
+                time.sleep(0.005)
+            time.sleep(extra)
         process.kill()  # SIGKILL: no clean-up of any kind
-        phases.append(phase(process.communicate()[1], marks))
+        process.wait()
+        lines.reader.join(timeout=10)
+        phases.append(phase("".join(lines), marks))
         killed_pids.append(process.pid)
 
         after = published(programme)
@@ -233,7 +264,10 @@ def test_kernels_of_a_killed_run_exit(site):
     env = environment(site.code, **{TAG: tag, "AUDIT_PIPELINE_FORK": "0"})
     process = subprocess.Popen(
         command(site.code, *run_args(site.pack, site.base / "out-scratch", "--period", "A", "--jobs", "2")),
-        cwd=site.code, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=site.code,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     kernels: list[str] = []
@@ -260,29 +294,35 @@ def _locked(path: Path) -> bool:
 
 
 def test_two_runs_on_one_folder_never_interleave(site):
-    """The second run waits (saying so) until the first has finished, then finds nothing to do."""
+    """The second run waits (saying so) until the first has finished, then finds nothing to do.
+
+    The first run lingers 2 s at each step of its publication (the test's entry point), and the
+    second starts once that publication has begun: the first surely holds the lock by then."""
     out = site.base / "out-concurrent"
-    env = environment(site.code)
-    first = subprocess.Popen(
-        command(site.code, *run_args(site.pack, out, "--period", "A", "--force")),
-        cwd=site.code, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not ((out / "hand" / ".lock").exists() and _locked(out / "hand" / ".lock")):
-        assert first.poll() is None and time.monotonic() < deadline, "the first run never took the lock"
+    marks = site.base / "marks" / "concurrent"
+    first = start(site, out, "concurrent-first", marks, "--period", "A", "--force", pause="2")
+    deadline = time.monotonic() + 120
+    while not (marks.exists() and any(marks.iterdir())):
+        assert first.poll() is None and time.monotonic() < deadline, "the first run never began to publish"
         time.sleep(0.02)
+    assert _locked(out / "hand" / ".lock")
     second = subprocess.Popen(
         command(site.code, *run_args(site.pack, out, "--period", "A")),
-        cwd=site.code, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=site.code,
+        env=environment(site.code),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    first_out, first_err = first.communicate(timeout=300)
+    first_err = first.communicate(timeout=300)[1]
     assert first.returncode == 0, first_err
     second_out, second_err = second.communicate(timeout=300)
     assert second.returncode == 0, second_err
-    assert "waiting" in second_err.splitlines()[0].lower()
+    assert "waiting" in second_err.splitlines()[0].lower(), second_err
     assert units_logged(first_err, "executed") == {("A", nb) for nb in NOTEBOOKS}
-    assert "Nothing to rebuild" in second_out  # it planned after the first had published, not before
-    assert "A: up to date" in second_err
+    # It planned only once the first had published, so found A up to date and ran nothing.
+    assert "A: up to date" in second_err and not units_logged(second_err, "executed")
+    assert "Published" not in second_out
     assert_complete(out / "hand" / "A")
 
 
@@ -295,14 +335,17 @@ def test_a_hanging_notebook_is_stopped_by_the_timeout(site):
     out = site.base / "out-hanging"
     began = time.monotonic()
     result = cli(
-        site.code, *run_args(site.pack, out, "--period", "A", "--timeout", "5", "--notebooks", str(notebooks)),
+        site.code,
+        *run_args(site.pack, out, "--period", "A", "--timeout", "5", "--notebooks", str(notebooks)),
         timeout=120,
     )
     assert result.returncode == 1, result.stderr
     assert time.monotonic() - began < 90
     error = result.stderr[result.stderr.index("Error:") :]
     # Cell 5 of the executed notebook: papermill's parameters cell comes before the one added.
-    assert re.search(r"period A: notebook 01_summary\.ipynb failed in cell 5: CellTimeoutError: .*timeout \(5 s\)", error), error
+    assert re.search(
+        r"period A: notebook 01_summary\.ipynb failed in cell 5: CellTimeoutError: .*timeout \(5 s\)", error
+    ), error
     assert "Traceback" not in result.stderr
     kept = out / "hand" / "failed" / "A" / "01_summary.ipynb"
     assert str(kept) in error

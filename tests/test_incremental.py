@@ -81,23 +81,18 @@ def test_unchanged_rerun_reuses_everything_and_touches_nothing(site):
     assert {p: (site.programme / p).stat().st_ino for p in PERIODS} == folders  # not even swapped
 
 
-def test_force_reruns_everything_asked_with_the_same_bytes_whatever_jobs(site):
-    """--force reruns every unit of the periods asked for; --jobs 1 gives what --jobs 2 gave."""
-    forced = cli(site.code, *run_args(site.pack, site.out, "--period", "A", "--force", "--jobs", "1"))
+def test_force_reruns_everything_asked_with_the_same_bytes_whatever_jobs_and_kernels(site):
+    """--force reruns every unit of the periods asked for. With --jobs 1, and kernels started from
+    scratch (AUDIT_PIPELINE_FORK=0) rather than forked from the fork server (which has imported
+    what they need and warmed up), the reports are the same bytes as the cold run's (--jobs 2)."""
+    out = site.base / "out-forced"
+    shutil.copytree(site.out, out, symlinks=True)
+    forced = cli(
+        site.code, *run_args(site.pack, out, "--period", "A", "--force", "--jobs", "1"), AUDIT_PIPELINE_FORK="0"
+    )
     assert forced.returncode == 0, forced.stderr
     assert units_logged(forced.stderr, "executed") == every_unit(["A"])
     assert "A: to build: forced (--force)" in forced.stderr
-    assert published(site.programme) == site.before
-
-
-def test_kernels_started_from_scratch_give_the_same_bytes(site):
-    """Kernels are forked from a process that has imported what they need (and warmed up); with
-    AUDIT_PIPELINE_FORK=0 each starts from scratch instead: the reports are the same bytes."""
-    out = site.base / "out-cold-kernels"
-    shutil.copytree(site.out, out, symlinks=True)
-    result = cli(site.code, *run_args(site.pack, out, "--period", "B", "--force"), AUDIT_PIPELINE_FORK="0")
-    assert result.returncode == 0, result.stderr
-    assert units_logged(result.stderr, "executed") == every_unit(["B"])
     assert published(out / "hand") == site.before
 
 
@@ -144,7 +139,9 @@ def test_corrected_return_reruns_what_depends_on_it_and_nothing_more(site):
 
     result = cli(site.code, *run_args(site.pack, site.out, "--all", "--jobs", "2"))
     assert result.returncode == 0, result.stderr
-    affected = {(p, nb) for p in ("B", "C") for nb in ("01_summary.ipynb", "02_costs_savings.ipynb", "06_data_quality.ipynb")}
+    affected = {
+        (p, nb) for p in ("B", "C") for nb in ("01_summary.ipynb", "02_costs_savings.ipynb", "06_data_quality.ipynb")
+    }
     assert units_logged(result.stderr, "executed") == affected
     assert units_logged(result.stderr, "reused") == every_unit() - affected
     assert {p: r["state"] for p, r in listing(site).items()} == dict.fromkeys(PERIODS, "fresh")
@@ -154,7 +151,10 @@ def test_corrected_return_reruns_what_depends_on_it_and_nothing_more(site):
     before = {p: json.loads(site.before[p]["metrics.json"]) for p in PERIODS}
     assert metrics["A"] == before["A"]
     for period in ("B", "C"):
-        grew = metrics[period]["costs"]["departmental_to_date_gbp_m"] - before[period]["costs"]["departmental_to_date_gbp_m"]
+        grew = (
+            metrics[period]["costs"]["departmental_to_date_gbp_m"]
+            - before[period]["costs"]["departmental_to_date_gbp_m"]
+        )
         assert grew == pytest.approx(0.2)
     for period in PERIODS:  # reused notebooks are the very bytes published before
         for nb in set(NOTEBOOKS) - {n for p, n in affected if p == period}:

@@ -112,8 +112,12 @@ def test_a_run_on_a_terminal_shows_a_live_display(site):
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
         command(code, *run_args(pack, base / "out-live", "--period", "B")),
-        cwd=code, env=environment(code, COLUMNS="120", TERM="xterm"),
-        stdin=terminal, stdout=terminal, stderr=terminal, close_fds=True,
+        cwd=code,
+        env=environment(code, COLUMNS="120", TERM="xterm"),
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        close_fds=True,
     )
     os.close(terminal)
     output = b""

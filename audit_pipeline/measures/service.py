@@ -102,7 +102,10 @@ def derived_beside_reported(service: dict, kpi_rows: pd.DataFrame, centres: pd.D
                 "within_sla_share": derived.get("within_sla_share"),
                 "median_days_to_complete": derived.get("median_days_to_complete"),
                 "open_at_end": derived.get("open_at_end"),
-                "reported_kpis": "; ".join(f"{r['name']}: {fmt.measure(r['value'], r['unit'])}" for _, r in reported.iterrows()) or None,
+                "reported_kpis": "; ".join(
+                    f"{r['name']}: {fmt.measure(r['value'], r['unit'])}" for _, r in reported.iterrows()
+                )
+                or None,
             }
         )
     frame = pd.DataFrame(rows)
