@@ -14,17 +14,14 @@ from .. import fmt
 from .periods import Period
 
 _SERVICE_SQL = """
-WITH t AS (
-    SELECT centre_id, received_date, completed_date, sla_days,
-           date_diff('day', received_date, completed_date) AS days
-    FROM tx
-)
 SELECT centre_id,
        count(*) FILTER (WHERE received_date BETWEEN $start AND $end) AS volume,
-       count(*) FILTER (WHERE received_date BETWEEN $start AND $end AND days <= sla_days) AS within_sla,
-       median(days) FILTER (WHERE received_date BETWEEN $start AND $end AND completed_date IS NOT NULL) AS median_days,
+       count(*) FILTER (WHERE received_date BETWEEN $start AND $end
+                          AND completed_date - received_date <= sla_days) AS within_sla,
+       median(completed_date - received_date)
+             FILTER (WHERE received_date BETWEEN $start AND $end AND completed_date IS NOT NULL) AS median_days,
        count(*) FILTER (WHERE received_date <= $end AND (completed_date IS NULL OR completed_date > $end)) AS open_at_end
-FROM t
+FROM tx
 GROUP BY centre_id
 ORDER BY centre_id
 """
