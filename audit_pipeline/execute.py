@@ -719,6 +719,35 @@ def _quieten_logs() -> None:
             logger.addFilter(_QuietAfterTimeout())
 
 
+def _papermill(notebook: Path, parameters: dict, **engine_options):
+    """``papermill.execute_notebook(notebook, None, parameters, ...)``, step by step as it does it,
+    less what is wasted here: its check of the parameters (``check_parameters`` did it, and
+    better) and a serialisation of the result for no file (ours is written once, normalised)."""
+    from papermill.engines import papermill_engines
+    from papermill.execute import prepare_notebook_metadata, raise_for_execution_errors, remove_error_markers
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = load_notebook_node(str(notebook))
+    nb = parameterize_notebook(nb, parameters, False, kernel_name="python3")
+    nb = remove_error_markers(prepare_notebook_metadata(nb, str(notebook), "", False))
+    nb = papermill_engines.execute_notebook_with_engine(
+        None,
+        nb,
+        input_path=str(notebook),
+        output_path=None,
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=False,
+        start_timeout=60,
+        stdout_file=None,
+        stderr_file=None,
+        **engine_options,
+    )
+    raise_for_execution_errors(nb, None)  # on an error, papermill's error cell goes first
+    return nb
+
+
 def execute(
     notebook: Path,
     output: Path,
@@ -729,7 +758,6 @@ def execute(
 ) -> Path:
     """Run one notebook to ``output`` in a fresh kernel (started in ``cwd``); ``NotebookExecutionError``
     names the failing cell."""
-    import papermill
     from papermill.exceptions import PapermillExecutionError
 
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -737,14 +765,9 @@ def execute(
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("PYTHONHASHSEED", "0")
     try:
-        nb = papermill.execute_notebook(  # written once, below, when normalised
-            str(notebook),
-            None,
-            parameters=parameters,
-            kernel_name="python3",
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            log_output=False,
+        nb = _papermill(
+            notebook,
+            parameters,
             execution_timeout=timeout,
             record_timing=False,
             kernel_manager_class=_kernel_manager_class(str(cwd) if cwd else None),

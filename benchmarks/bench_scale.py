@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Twelve periods of the sample pack: `pipeline.py run` at --jobs 1 and 2 against the naive way.
 
-All runs use one copy of `data/ngss` (unit keys include the pack's folder) under
-`benchmarks/_work/scale/`, and print their figures side by side:
+All runs use one copy of `data/ngss` (unit keys include the pack's folder) and one copy of the
+code (so that edits in the working tree meanwhile change nothing) under `benchmarks/_work/scale/`,
+and print their figures side by side:
 
 1. cold, HTML and PDF, the 12 latest periods (`--period` x 12): a fresh `--out` and a fresh,
    empty `AUDIT_PIPELINE_CACHE` for each run; `--jobs 1`, then `--jobs 2`; and, for a like for
@@ -59,7 +60,7 @@ def fresh(path: Path) -> Path:
 
 
 def latest_periods(pack: Path, count: int) -> list[str]:
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(CODE))
     from audit_pipeline.datapack import load_pack
     from audit_pipeline.measures import periods as P
 
@@ -67,19 +68,37 @@ def latest_periods(pack: Path, count: int) -> list[str]:
     return ids[-count:]
 
 
+CODE = WORK / "code"  # a copy of the code, so that edits made meanwhile change nothing measured
+
+
+def snapshot() -> None:
+    """Copy what runs (package, notebooks, templates, entry point) to ``CODE``: unit keys include the
+    package's code, so an edit in the working tree during the benchmark would turn the no-change
+    rerun into a full one."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    for name in ("audit_pipeline", "notebooks", "templates"):
+        shutil.copytree(ROOT / name, CODE / name, ignore=ignore)
+    for name in ("pipeline.py", "requirements.txt"):
+        shutil.copy2(ROOT / name, CODE / name)
+
+
+def environment(cache: Path) -> dict:
+    return {**os.environ, "AUDIT_PIPELINE_CACHE": str(cache), "PYTHONPATH": str(CODE)}
+
+
 def ours(
     pack: Path, periods: list[str], out: Path, cache: Path, jobs: int, formats: str = "html,pdf"
 ) -> tuple[float, str]:
-    env = {**os.environ, "AUDIT_PIPELINE_CACHE": str(cache)}
-    command = [sys.executable, str(ROOT / "pipeline.py"), "run", "--data", str(pack), "--out", str(out)]
+    env = environment(cache)
+    command = [sys.executable, str(CODE / "pipeline.py"), "run", "--data", str(pack), "--out", str(out)]
     command += [arg for p in periods for arg in ("--period", p)] + ["--format", formats, "--jobs", str(jobs)]
     elapsed, result = sh(command, env)
     return elapsed, result.stderr
 
 
 def naive(pack: Path, periods: list[str], folder: Path, cache: Path) -> float:
-    env = {**os.environ, "AUDIT_PIPELINE_CACHE": str(cache)}
-    notebooks = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    env = environment(cache)
+    notebooks = sorted((CODE / "notebooks").glob("[0-9]*.ipynb"))
     nbconvert = BIN / "jupyter-nbconvert"
     start = time.perf_counter()
     for period in periods:
@@ -135,6 +154,7 @@ def main() -> int:
     pack = WORK / "pack"
     shutil.rmtree(WORK, ignore_errors=True)
     shutil.copytree(ROOT / "data" / "ngss", pack)
+    snapshot()
     periods = latest_periods(pack, args.periods)
     print(
         f"{len(periods)} periods ({periods[0]} to {periods[-1]}), 6 notebooks each, {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}"
