@@ -25,13 +25,14 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# Debian's Chromium (PDF checks and browser tests), and poppler-utils (pdftoppm, for looking at PDF pages).
+# Debian's Chromium (browser tests), poppler-utils (pdftoppm, for looking at PDF pages) and
+# fonts-liberation (the report's Arial-metric font, so the PDF lays out the same everywhere).
 browser:
-	@if [ -x $(CHROMIUM) ] && command -v pdftoppm >/dev/null; then exit 0; fi; \
+	@if [ -x $(CHROMIUM) ] && command -v pdftoppm >/dev/null && [ -d /usr/share/fonts/truetype/liberation ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils fonts-liberation >/dev/null; \
 	else \
-		echo "Chromium is missing. Run: sudo apt-get install -y chromium poppler-utils" >&2; exit 2; \
+		echo "Chromium, poppler-utils or fonts-liberation is missing. Run: sudo apt-get install -y chromium poppler-utils fonts-liberation" >&2; exit 2; \
 	fi
 
 lint: setup
