@@ -36,7 +36,7 @@ class Progress:
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[state]}"),
                 TimeElapsedColumn(),
-                console=Console(file=self.stream),
+                console=Console(file=self.stream, log_path=False),
                 transient=False,
             )
             self.tasks = {p: self.live.add_task(p, total=units, state="waiting") for p in periods}
