@@ -28,14 +28,7 @@ data_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
-    """Audit report pipeline: validate a data pack, render period reports, list what is published."""
-
-
-@cli.command()
-@data_option
-@click.option(
+text_or_json_option = click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -43,6 +36,16 @@ def cli() -> None:
     show_default=True,
     help="text for people, json for machines.",
 )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Audit report pipeline: validate a data pack, render period reports, list what is published."""
+
+
+@cli.command()
+@data_option
+@text_or_json_option
 def validate(data_dir: Path, fmt: str) -> None:
     """Check a data pack against the data contract and list every finding by file.
 
@@ -186,14 +189,7 @@ def run(
 @cli.command(name="list")
 @data_option
 @out_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines.",
-)
+@text_or_json_option
 def list_periods(data_dir: Path, out_dir: Path, fmt: str) -> None:
     """Show each period of the pack as fresh, stale (with the reason) or missing in the output folder."""
     from .errors import DataPackError
