@@ -12,11 +12,8 @@ from pathlib import Path
 
 import click
 
-from .errors import ERROR, PipelineError
-
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT / "data" / "ngss"
-DEFAULT_OUT = ROOT / "reports"
+from audit_pipeline.errors import ERROR, PipelineError
+from audit_pipeline.settings import DEFAULT_DATA, DEFAULT_OUT
 
 data_option = click.option(
     "--data",
@@ -51,8 +48,8 @@ def validate(data_dir: Path, fmt: str) -> None:
 
     Exits 0 when the pack is valid (warnings may remain) and 2 when it has errors.
     """
-    from .datapack import validate_pack
-    from .findings_report import findings_as_text
+    from audit_pipeline.pack.findings import findings_as_text
+    from audit_pipeline.pack.load import validate_pack
 
     pack, findings = validate_pack(data_dir)
     if fmt == "json":
@@ -80,7 +77,7 @@ out_option = click.option(
 
 
 def _report_pack_errors(exc) -> None:
-    from .findings_report import findings_as_text
+    from audit_pipeline.pack.findings import findings_as_text
 
     click.echo(findings_as_text(Path(exc.directory), exc.findings), err=True)
     click.echo("Nothing was run: correct the data pack and run again.", err=True)
@@ -149,12 +146,12 @@ def run(
     """
     import os
 
-    from .errors import DataPackError, UsageError
-    from .execute import start_fork_server
+    from audit_pipeline.errors import DataPackError, UsageError
+    from audit_pipeline.run.execute import start_fork_server
 
     start_fork_server()  # kernels' imports begin now, beside ours (stopped if nothing needs running)
-    from .runner import RunOptions
-    from .runner import run as run_periods
+    from audit_pipeline.run.runner import RunOptions
+    from audit_pipeline.run.runner import run as run_periods
 
     if all_periods and period_ids:
         raise UsageError("use either --period or --all, not both")
@@ -192,8 +189,8 @@ def run(
 @text_or_json_option
 def list_periods(data_dir: Path, out_dir: Path, fmt: str) -> None:
     """Show each period of the pack as fresh, stale (with the reason) or missing in the output folder."""
-    from .errors import DataPackError
-    from .runner import status
+    from audit_pipeline.errors import DataPackError
+    from audit_pipeline.run.runner import status
 
     try:
         rows = status(data_dir, out_dir)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rendering one period: `audit_pipeline.render` (HTML, then PDF) against `jupyter nbconvert --to html --no-input`.
+"""Rendering one period: `audit_pipeline.report.render` (HTML, then PDF) against `jupyter nbconvert --to html --no-input`.
 
 Both work on the same executed notebooks: a period folder's ``notebooks/`` from
 ``pipeline.py run`` (``--period-dir``), or one made here once, under
@@ -44,8 +44,8 @@ import sys, time
 from pathlib import Path
 start = time.perf_counter()
 sys.path.insert(0, {root!r})
-from audit_pipeline import render
-from audit_pipeline.context import load_pack_cached
+from audit_pipeline.report import render
+from audit_pipeline.pack.cache import load_pack_cached
 from audit_pipeline.measures import periods as P
 folder, out, pdf = Path({folder!r}), Path({out!r}), {pdf!r}
 pack = load_pack_cached({data!r})
@@ -99,7 +99,7 @@ def cold(folder: Path, data: str, period: str, pdf: bool) -> float:
 
 
 def warm(pack, period, notebooks: list[Path]) -> tuple[float, float]:
-    from audit_pipeline import render
+    from audit_pipeline.report import render
 
     start = time.perf_counter()
     html = render.render_html(pack, period, notebooks)
@@ -118,8 +118,8 @@ def main() -> int:
 
     import json
 
-    from audit_pipeline.context import load_pack_cached
     from audit_pipeline.measures import periods as P
+    from audit_pipeline.pack.cache import load_pack_cached
 
     folder = period_folder(args.period_dir).resolve()
     parameters = json.loads((folder / "manifest.json").read_text())["parameters"]

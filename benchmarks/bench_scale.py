@@ -61,8 +61,8 @@ def fresh(path: Path) -> Path:
 
 def latest_periods(pack: Path, count: int) -> list[str]:
     sys.path.insert(0, str(CODE))
-    from audit_pipeline.datapack import load_pack
     from audit_pipeline.measures import periods as P
+    from audit_pipeline.pack.load import load_pack
 
     ids = [p.period_id for p in P.all_periods(load_pack(pack).tables["periods"])]
     return ids[-count:]
@@ -76,7 +76,7 @@ def snapshot() -> None:
     package's code, so an edit in the working tree during the benchmark would turn the no-change
     rerun into a full one."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
-    for name in ("audit_pipeline", "notebooks", "templates"):
+    for name in ("audit_pipeline", "notebooks"):
         shutil.copytree(ROOT / name, CODE / name, ignore=ignore)
     for name in ("pipeline.py", "requirements.txt"):
         shutil.copy2(ROOT / name, CODE / name)

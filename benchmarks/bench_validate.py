@@ -153,7 +153,7 @@ def write_packs(rows: int) -> dict[str, Path]:
 def run_case(case: str, path: Path) -> dict:
     """Run one measured call in this process; return its time, peak memory and a summary."""
     if case == "validate":
-        from audit_pipeline.datapack import validate_pack
+        from audit_pipeline.pack.load import validate_pack
 
         started = time.perf_counter()
         pack, findings = validate_pack(path)

@@ -15,8 +15,8 @@ for path in (str(ROOT), str(TESTS)):
 
 from packbuilder import write_pack  # noqa: E402
 
-from audit_pipeline.datapack import validate_pack  # noqa: E402
 from audit_pipeline.errors import ERROR, WARNING, Finding  # noqa: E402
+from audit_pipeline.pack.load import validate_pack  # noqa: E402
 
 
 def errors_of(findings: list[Finding]) -> list[Finding]:

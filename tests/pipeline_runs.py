@@ -25,7 +25,7 @@ REQUIRED = ("report.html", "metrics.json", "manifest.json")
 def code_snapshot(folder: Path) -> Path:
     """A copy of what a run executes (package, notebooks, templates, entry point) in ``folder``."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
-    for name in ("audit_pipeline", "notebooks", "templates"):
+    for name in ("audit_pipeline", "notebooks"):
         shutil.copytree(ROOT / name, folder / name, ignore=ignore)
     for name in ("pipeline.py", "requirements.txt"):
         if (ROOT / name).exists():

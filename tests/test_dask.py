@@ -15,7 +15,7 @@ import pytest
 from pipeline_runs import HAND_PACK, PERIODS, ROOT, assert_complete, every_unit, published, units_logged
 
 from audit_pipeline.errors import UsageError
-from audit_pipeline.runner import RunOptions, run
+from audit_pipeline.run.runner import RunOptions, run
 
 pytestmark = pytest.mark.slow
 

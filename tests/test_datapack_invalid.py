@@ -10,10 +10,10 @@ import pytest
 from conftest import assert_errors, assert_finding, errors_of, only_error
 from packbuilder import COLUMNS, PROGRAMME_YAML, REQUIRED_TABLES, default_tables, line, write_pack, write_table
 
-from audit_pipeline import parsers
-from audit_pipeline.contract import TABLES
-from audit_pipeline.datapack import validate_pack
 from audit_pipeline.errors import ERROR, WARNING
+from audit_pipeline.pack import parsers
+from audit_pipeline.pack.contract import TABLES
+from audit_pipeline.pack.load import validate_pack
 
 # --- files ---------------------------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ import pytest
 from conftest import errors_of, warnings_of
 from packbuilder import COLUMNS, OPTIONAL_TABLES, default_tables, write_pack, write_table
 
-from audit_pipeline.contract import TABLES
-from audit_pipeline.datapack import load_pack, validate_pack
 from audit_pipeline.errors import WARNING, DataPackError
+from audit_pipeline.pack.contract import TABLES
+from audit_pipeline.pack.load import load_pack, validate_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 CSV_TABLES = [name for name in COLUMNS if name != "transactions"]

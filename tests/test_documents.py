@@ -78,7 +78,7 @@ def outline_titles(items) -> list[str]:
 
 def test_notebooks_have_code_to_look_for():
     lines = notebook_code_lines()
-    assert "S.headlines(ctx)" in lines and "from audit_pipeline import sections as S" in lines
+    assert "S.headlines(ctx)" in lines and "from audit_pipeline.report import sections as S" in lines
 
 
 def test_no_code_or_prompts_in_the_html(soup):
@@ -177,7 +177,7 @@ def test_pdf_has_bookmarks_for_every_section(pdf, soup):
 
 def test_index_lists_every_period_newest_first(rendered: Run, tmp_path):
     """Three published periods (one without a PDF), in the pack's order, newest first."""
-    from audit_pipeline.index import index_html
+    from audit_pipeline.report.index import index_html
 
     metrics = json.loads((rendered.period / "metrics.json").read_text(encoding="utf-8"))
     programme = tmp_path / "ngss"
@@ -215,16 +215,16 @@ def _jupyter_nbconvert() -> list[str]:
 
 
 def test_nbconvert_exporters_for_analysts(rendered: Run, tmp_path):
-    """`jupyter nbconvert --to audit_pipeline.exporters.ReportPDFExporter` gives a tagged A4 PDF; the
+    """`jupyter nbconvert --to audit_pipeline.report.exporters.ReportPDFExporter` gives a tagged A4 PDF; the
     HTML exporter gives the reviewers' HTML of one section, without code."""
     from pypdf import PdfReader
 
-    from audit_pipeline.exporters import ReportHTMLExporter
+    from audit_pipeline.report.exporters import ReportHTMLExporter
 
     notebook = shutil.copy(rendered.period / "notebooks" / "02_costs_savings.ipynb", tmp_path)
     env = {"PYTHONPATH": str(ROOT), "PATH": str(Path(sys.executable).parent)}
     result = subprocess.run(
-        [*_jupyter_nbconvert(), "--to", "audit_pipeline.exporters.ReportPDFExporter", str(notebook)],
+        [*_jupyter_nbconvert(), "--to", "audit_pipeline.report.exporters.ReportPDFExporter", str(notebook)],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -51,7 +51,7 @@ SLOW_PUBLISH = f"""
 import os, sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from audit_pipeline import publish
+from audit_pipeline.run import publish
 
 MARKS = Path(os.environ["AUDIT_FAULT_MARKS"])
 PAUSE = float(os.environ.get("AUDIT_FAULT_PAUSE", {PAUSE}))

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from audit_pipeline import fmt
+from audit_pipeline.report import fmt
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import nbformat
 import papermill
 import pytest
 
-from audit_pipeline import execute
+from audit_pipeline.run import execute
 
 NOTEBOOKS = execute.section_notebooks()
 

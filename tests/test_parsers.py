@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from audit_pipeline import parsers
-from audit_pipeline.contract import RATINGS, REC_STATUSES, SERVICES
+from audit_pipeline.pack import parsers
+from audit_pipeline.pack.contract import RATINGS, REC_STATUSES, SERVICES
 
 FAST = settings(max_examples=150, deadline=None)
 

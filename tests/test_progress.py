@@ -22,7 +22,7 @@ from pipeline_runs import (
     units_logged,
 )
 
-from audit_pipeline.progress import Progress
+from audit_pipeline.run.progress import Progress
 
 LINE = re.compile(r"^\[(\d+)/(\d+) (\d+\.\d)s\] (.+)$")
 

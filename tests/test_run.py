@@ -11,8 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from audit_pipeline import execute
 from audit_pipeline.errors import UsageError
+from audit_pipeline.run import execute
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2013-14-Q4"

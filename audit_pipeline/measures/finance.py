@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .periods import Period, ids_after, ids_up_to, money_sum, ordered
+from audit_pipeline.measures.periods import Period, ids_after, ids_up_to, money_sum, ordered
 
 
 def cost_figures(costs: pd.DataFrame, periods: pd.DataFrame, period: Period) -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..contract import SOM_STATUSES
-from .periods import Period
+from audit_pipeline.measures.periods import Period
+from audit_pipeline.pack.contract import SOM_STATUSES
 
 # Words shown beside any colour: no fact is shown by colour alone.
 SLIP_WORDS = {

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..errors import UsageError
+from audit_pipeline.errors import UsageError
 
 MONEY_PLACES = 6  # money sums are rounded to this many places of £ million, to drop float noise
 

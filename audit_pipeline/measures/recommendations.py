@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..contract import REC_STATUSES
-from .periods import Period
+from audit_pipeline.measures.periods import Period
+from audit_pipeline.pack.contract import REC_STATUSES
 
 OPEN = ("not_started", "in_progress")
 

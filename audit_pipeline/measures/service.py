@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from .. import fmt
-from .periods import Period
+from audit_pipeline.measures.periods import Period
+from audit_pipeline.report import fmt
 
 _SERVICE_SQL = """
 SELECT centre_id,

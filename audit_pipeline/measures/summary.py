@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import fmt
-from . import finance, onboarding, recommendations, service
-from .periods import Period
+from audit_pipeline.measures import finance, onboarding, recommendations, service
+from audit_pipeline.measures.periods import Period
+from audit_pipeline.report import fmt
 
 DERIVED_LABEL = "Derived by this pipeline from its own rules; not the official delivery confidence rating"
 

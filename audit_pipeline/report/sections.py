@@ -11,11 +11,11 @@ import html
 import pandas as pd
 from IPython.display import HTML
 
-from . import display, fmt
-from .context import Context
-from .measures import finance, onboarding, recommendations, service
-from .measures import periods as P
-from .measures.summary import derived_rating, executive_summary, official_rating
+from audit_pipeline.measures import finance, onboarding, recommendations, service
+from audit_pipeline.measures import periods as P
+from audit_pipeline.measures.summary import derived_rating, executive_summary, official_rating
+from audit_pipeline.report import display, fmt
+from audit_pipeline.report.context import Context
 
 # ---- summary -------------------------------------------------------------------------------
 
@@ -112,7 +112,7 @@ def ratings(ctx: Context) -> HTML:
 
 
 def cost_chart(ctx: Context) -> HTML:
-    from . import charts  # matplotlib and seaborn load only where a chart is drawn
+    from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.cost_series(ctx.tables["costs"], ctx.tables["periods"], ctx.period)
     now = finance.estimates_in_force(ctx.tables["estimates"], ctx.period.end)
@@ -192,7 +192,7 @@ def estimates_table(ctx: Context) -> HTML:
 
 
 def savings_chart(ctx: Context) -> HTML:
-    from . import charts  # matplotlib and seaborn load only where a chart is drawn
+    from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.savings_series(ctx.tables["savings"], ctx.tables["periods"], ctx.period)
     return display.figure(
@@ -240,7 +240,7 @@ def onboarding_text(ctx: Context) -> HTML:
 
 
 def onboarding_chart(ctx: Context) -> HTML:
-    from . import charts  # matplotlib and seaborn load only where a chart is drawn
+    from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     upto = [p for p in P.all_periods(ctx.tables["periods"]) if p.start <= ctx.period.start]
     return display.figure(
@@ -301,7 +301,7 @@ def _service_series(ctx: Context) -> pd.DataFrame:
 
 
 def service_chart(ctx: Context) -> HTML:
-    from . import charts  # matplotlib and seaborn load only where a chart is drawn
+    from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = _service_series(ctx)
     if series.empty:
@@ -390,7 +390,7 @@ def _tracker(ctx: Context, period: P.Period | None = None) -> pd.DataFrame:
 
 
 def recommendation_chart(ctx: Context) -> HTML:
-    from . import charts  # matplotlib and seaborn load only where a chart is drawn
+    from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     t = ctx.tables
     upto = [p for p in P.all_periods(t["periods"]) if p.start <= ctx.period.start]

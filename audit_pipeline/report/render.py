@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING
 import nbformat
 
 if TYPE_CHECKING:  # only for annotations: rendering itself needs no pandas
-    from .measures.periods import Period
+    from audit_pipeline.measures.periods import Period
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # package data: the nbconvert template and the index
 CSS = TEMPLATES / "report" / "report.css"
 LANG = "en-GB"
 
@@ -131,7 +130,7 @@ def notebook_resources(nb: nbformat.NotebookNode, name: str = "") -> dict:
 
 def html_exporter():
     """The configured nbconvert exporter for reports."""
-    from .exporters import ReportHTMLExporter
+    from audit_pipeline.report.exporters import ReportHTMLExporter
 
     return ReportHTMLExporter()
 

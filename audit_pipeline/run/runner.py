@@ -19,13 +19,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import execute, publish, units
-from .context import input_hashes, load_pack_cached
-from .datapack import Pack
-from .errors import NotebookExecutionError, PipelineError, UsageError
-from .executors import UnitResult, make_executor, run_unit
-from .measures import periods as P
-from .progress import Progress
+from audit_pipeline.errors import NotebookExecutionError, PipelineError, UsageError
+from audit_pipeline.measures import periods as P
+from audit_pipeline.pack.cache import input_hashes, load_pack_cached
+from audit_pipeline.pack.load import Pack
+from audit_pipeline.run import execute, keys, publish
+from audit_pipeline.run.executors import UnitResult, make_executor, run_unit
+from audit_pipeline.run.progress import Progress
+from audit_pipeline.settings import DEFAULT_TIMEOUT, NOTEBOOK_DIR
 
 UNIT_CACHE = ".units"
 DEFAULT_FORMATS = ("html", "pdf")
@@ -40,8 +41,8 @@ class RunOptions:
     formats: tuple[str, ...] = DEFAULT_FORMATS
     jobs: int = 2
     force: bool = False
-    timeout: int = execute.DEFAULT_TIMEOUT
-    notebook_dir: Path = execute.NOTEBOOK_DIR
+    timeout: int = DEFAULT_TIMEOUT
+    notebook_dir: Path = NOTEBOOK_DIR
     executor: str = "local"
     scheduler: str | None = None
     client: object = None  # a dask Client to use instead of --scheduler (tests, notebooks)
@@ -54,7 +55,7 @@ class PeriodPlan:
     """A period's units, its render key, and why it must be (re)built (empty when fresh)."""
 
     period: P.Period
-    units: list[units.Unit]
+    units: list[keys.Unit]
     render_key: str
     reasons: list[str]
     formats: tuple[str, ...] = DEFAULT_FORMATS
@@ -87,24 +88,24 @@ def plan(pack: Pack, periods: list[P.Period], notebooks: list[Path], formats, pr
     """Keys for every unit and period, compared with what is published.
 
     ``formats=None`` takes each period's formats from what was published (for ``list``)."""
-    environment, templates = units.environment_digest(), units.templates_digest()
+    environment, templates = keys.environment_digest(), keys.templates_digest()
     hashes = input_hashes(pack.directory)
-    reads = {nb: units.notebook_reads(nb) for nb in notebooks}
-    digests = {nb: units._sha(nb.read_bytes()) for nb in notebooks}
-    slices = units.SliceCache(pack)
+    reads = {nb: keys.notebook_reads(nb) for nb in notebooks}
+    digests = {nb: keys._sha(nb.read_bytes()) for nb in notebooks}
+    slices = keys.SliceCache(pack)
     plans = []
     for period in periods:
         parameters = {"data_dir": str(pack.directory), "period_id": period.period_id}
         period_units = [
-            units.make_unit(
+            keys.make_unit(
                 pack, period, nb, parameters, environment, reads=reads[nb], digest=digests[nb], slices=slices
             )
             for nb in notebooks
         ]
         published = read_manifest(programme_dir / period.period_id)
         chosen = tuple(formats) if formats is not None else _published_formats(published)
-        key = units.render_key(period_units, hashes, chosen, templates)
-        reasons = units.stale_reasons(published, period_units, key, hashes, templates, chosen)
+        key = keys.render_key(period_units, hashes, chosen, templates)
+        reasons = keys.stale_reasons(published, period_units, key, hashes, templates, chosen)
         plans.append(PeriodPlan(period, period_units, key, reasons, chosen, templates))
     return plans
 
@@ -155,7 +156,7 @@ def run(options: RunOptions) -> list[Path]:
                 execute.stop_fork_server(wait=False)
             published = _build(pack, todo, programme_dir, options, progress) if todo else []
             if published or not (programme_dir / "index.html").exists():
-                from .index import write_index
+                from audit_pipeline.report.index import write_index
 
                 write_index(
                     programme_dir, [p.period_id for p in P.all_periods(pack.tables["periods"])], pack.programme["name"]
@@ -185,7 +186,7 @@ def summarise_reasons(reasons: list[str], notebooks: int) -> str:
 # ---- the unit cache ------------------------------------------------------------------------------
 
 
-def _cache_get(programme_dir: Path, unit: units.Unit) -> bytes | None:
+def _cache_get(programme_dir: Path, unit: keys.Unit) -> bytes | None:
     path = programme_dir / UNIT_CACHE / f"{unit.key}.ipynb"
     try:
         return path.read_bytes()
@@ -193,7 +194,7 @@ def _cache_get(programme_dir: Path, unit: units.Unit) -> bytes | None:
         return None
 
 
-def _cache_put(programme_dir: Path, unit: units.Unit, data: bytes) -> None:
+def _cache_put(programme_dir: Path, unit: keys.Unit, data: bytes) -> None:
     folder = programme_dir / UNIT_CACHE
     folder.mkdir(exist_ok=True)
     temporary = folder / f".{unit.key}.{os.getpid()}.tmp"
@@ -242,7 +243,7 @@ class _Build:
             self.staging[period_id] = publish.staging_dir(self.programme_dir / period_id)
         return self.staging[period_id]
 
-    def _store(self, unit: units.Unit, data: bytes) -> None:
+    def _store(self, unit: keys.Unit, data: bytes) -> None:
         target = self._folder(unit.period.period_id) / "notebooks" / unit.notebook.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -256,7 +257,7 @@ class _Build:
         self.futures[future] = (kind, item, True)
         future.add_done_callback(self.events.put)
 
-    def _submit_unit(self, unit: units.Unit, executor) -> None:
+    def _submit_unit(self, unit: keys.Unit, executor) -> None:
         args = (
             unit.notebook.name,
             unit.notebook.read_bytes(),
@@ -380,7 +381,7 @@ class _Build:
 
 
 def _remote_executor(options: RunOptions):
-    from .executors import DaskExecutor
+    from audit_pipeline.run.executors import DaskExecutor
 
     if options.client is not None:
         return DaskExecutor(client=options.client)
@@ -389,7 +390,7 @@ def _remote_executor(options: RunOptions):
 
 def _render(data_dir: str, plan_: PeriodPlan, folder: str) -> None:
     """Render a period in a child of the fork server (so renderings run beside notebooks, on any core)."""
-    execute.call_forked(("audit_pipeline.runner", "render_period_job"), data_dir, plan_, folder)
+    execute.call_forked(("audit_pipeline.run.runner", "render_period_job"), data_dir, plan_, folder)
 
 
 def render_period_job(data_dir: str, plan_: PeriodPlan, folder: str) -> None:
@@ -400,7 +401,7 @@ def _build(pack, plans, programme_dir, options, progress) -> list[Path]:
     return _Build(pack, plans, programme_dir, options, progress).run()
 
 
-def _failure(unit: units.Unit, result: UnitResult, programme_dir: Path) -> NotebookExecutionError:
+def _failure(unit: keys.Unit, result: UnitResult, programme_dir: Path) -> NotebookExecutionError:
     """Keep the failed executed notebook outside any published folder and name it in the error."""
     kept = programme_dir / "failed" / unit.period.period_id / unit.notebook.name
     kept.parent.mkdir(parents=True, exist_ok=True)
@@ -413,9 +414,9 @@ def _failure(unit: units.Unit, result: UnitResult, programme_dir: Path) -> Noteb
 
 def _finish_period(pack: Pack, plan_: PeriodPlan, folder: Path, formats) -> None:
     """Write metrics.json, manifest.json and the rendered report into the staging folder."""
-    from .measures.summary import key_figures
-    from .provenance import provenance
-    from .render import render_period
+    from audit_pipeline.measures.summary import key_figures
+    from audit_pipeline.report.render import render_period
+    from audit_pipeline.run.provenance import provenance
 
     period = plan_.period
     figures = key_figures(pack, period)
@@ -428,7 +429,7 @@ def _finish_period(pack: Pack, plan_: PeriodPlan, folder: Path, formats) -> None
     render_period(pack, period, folder, formats, figures)
 
 
-def status(data_dir: Path, out_dir: Path, formats=None, notebook_dir: Path = execute.NOTEBOOK_DIR) -> list[dict]:
+def status(data_dir: Path, out_dir: Path, formats=None, notebook_dir: Path = NOTEBOOK_DIR) -> list[dict]:
     """Each period of the pack: fresh, stale (with reasons) or missing, against what is published.
 
     Without ``formats``, each period is compared in the formats it was published in."""

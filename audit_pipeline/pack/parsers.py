@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 
-from .contract import ID_PATTERN
+from audit_pipeline.pack.contract import ID_PATTERN
 
 # Digits are ASCII ``[0-9]`` only (``\d`` would also match, say, Arabic-Indic digits).
 _ID = re.compile(ID_PATTERN)

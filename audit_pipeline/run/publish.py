@@ -101,7 +101,7 @@ def run_lock(folder: Path, wait: bool = True, stream=None):
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if not wait:
-                from .errors import UsageError
+                from audit_pipeline.errors import UsageError
 
                 raise UsageError(f"another run is writing to {folder}; try again when it has finished") from None
             print(

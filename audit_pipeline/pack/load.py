@@ -14,14 +14,14 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from . import rules
-from .contract import TABLES
-from .errors import ERROR, WARNING, DataPackError, Finding
-from .programme import FILE as PROGRAMME_FILE
-from .programme import read_programme
-from .readers import ReadError, read_table_file
-from .tables import empty_frame, parse_raw
-from .transactions import read_transactions, validate_transactions
+from audit_pipeline.errors import ERROR, WARNING, DataPackError, Finding
+from audit_pipeline.pack import rules
+from audit_pipeline.pack.contract import TABLES
+from audit_pipeline.pack.programme import FILE as PROGRAMME_FILE
+from audit_pipeline.pack.programme import read_programme
+from audit_pipeline.pack.readers import ReadError, read_table_file
+from audit_pipeline.pack.tables import empty_frame, parse_raw
+from audit_pipeline.pack.transactions import read_transactions, validate_transactions
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 IGNORED_FILES = {"readme.md", "readme.txt", ".ds_store", "thumbs.db"}

@@ -3,8 +3,8 @@
 The pipeline renders whole reports through these same classes (``render.html_exporter``).
 For one executed notebook::
 
-    .venv/bin/jupyter nbconvert --to audit_pipeline.exporters.ReportHTMLExporter notebook.ipynb
-    .venv/bin/jupyter nbconvert --to audit_pipeline.exporters.ReportPDFExporter notebook.ipynb
+    .venv/bin/jupyter nbconvert --to audit_pipeline.report.exporters.ReportHTMLExporter notebook.ipynb
+    .venv/bin/jupyter nbconvert --to audit_pipeline.report.exporters.ReportPDFExporter notebook.ipynb
 
 or, where the package is installed with its entry points, ``--to audit_html`` / ``--to audit_pdf``.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from nbconvert.exporters import HTMLExporter
 from traitlets import default
 
-from . import render
+from audit_pipeline.report import render
 
 
 class ReportHTMLExporter(HTMLExporter):

@@ -32,11 +32,10 @@ import traceback
 from collections import deque
 from pathlib import Path
 
-from .errors import NotebookExecutionError, UsageError
+from audit_pipeline.errors import NotebookExecutionError, UsageError
+from audit_pipeline.settings import DEFAULT_DATA, DEFAULT_TIMEOUT, NOTEBOOK_DIR, ROOT, code_digest
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 TYPE_CHECKS = {"str": str, "int": int, "float": (int, float), "bool": bool}
-DEFAULT_TIMEOUT = 600  # seconds a single cell may run before the notebook is stopped
 TEMP_PREFIX = "audit-pipeline-"  # + pid of the process that made it + kind: temporary folders (see sweep)
 
 # What the fork server imports before forking kernels (a missing one is simply not preloaded) ...
@@ -57,16 +56,16 @@ PRELOAD = (
     "duckdb",
     "matplotlib.pyplot",
     "seaborn",
-    "audit_pipeline.context",
-    "audit_pipeline.sections",
-    "audit_pipeline.charts",
+    "audit_pipeline.report.context",
+    "audit_pipeline.report.sections",
+    "audit_pipeline.report.charts",
 )
 # ... and what it imports afterwards, one module at a time while no request waits (for renderings).
 PRELOAD_LATER = (
-    "audit_pipeline.provenance",
-    "audit_pipeline.index",
-    "audit_pipeline.render",
-    "audit_pipeline.exporters",
+    "audit_pipeline.run.provenance",
+    "audit_pipeline.report.index",
+    "audit_pipeline.report.render",
+    "audit_pipeline.report.exporters",
     "nbconvert",
     "weasyprint",
 )
@@ -84,8 +83,6 @@ def _fork_server_main() -> None:  # pragma: no cover - runs in the server proces
     requests = 0  # a pipe of length-prefixed pickles, read unbuffered: select() tells when one waits
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # nothing but replies on the pipe, whatever prints
-    from .context import code_digest
-
     digest = code_digest()  # before importing, so a change made meanwhile shows as a mismatch
     _exit_with(os.getppid())
     for name in PRELOAD:
@@ -204,7 +201,7 @@ def _warm_render() -> None:
     the stylesheet's fonts and WeasyPrint's layout machinery loaded (half a second each)."""
     import nbformat
 
-    from . import render
+    from audit_pipeline.report import render
 
     nb = nbformat.v4.new_notebook()
     table = "<table><caption>Warm-up</caption><tr><th scope='col'>Item</th><th>£ million</th></tr><tr><td>One</td><td>9.8</td></tr></table>"
@@ -233,16 +230,16 @@ def _pack_signature(directory: str) -> tuple:
 def _warm_context(data_dir: str, period_id: str) -> None:
     """Load a period's context in the server, so that every kernel forked afterwards finds it made.
 
-    ``audit_pipeline.context.load_context`` is wrapped (in the server, hence in its children) to
+    ``audit_pipeline.report.context.load_context`` is wrapped (in the server, hence in its children) to
     hand back the context made here while the pack's files are as they were when it was made;
     otherwise, or for any other period, it loads as usual."""
-    from . import context
+    from audit_pipeline.report import context
 
     original = getattr(context.load_context, "original", context.load_context)
     if context.load_context is original:
 
         def load_context(data_dir=None, period_id=None):
-            folder = str(Path(data_dir or context.DEFAULT_DATA).resolve())
+            folder = str(Path(data_dir or DEFAULT_DATA).resolve())
             made = _contexts.get((folder, period_id))
             if made is not None and made[0] == _pack_signature(folder):
                 return made[1]
@@ -376,10 +373,10 @@ class ForkServer:
     """Client side of the fork server: start it, ask it for kernels and jobs."""
 
     def __init__(self):
-        root = Path(__file__).resolve().parent.parent  # not from .context: pandas can wait
+        root = ROOT
 
         env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND=os.environ.get("MPLBACKEND", "Agg"))
-        code = "import sys; sys.path.insert(0, sys.argv[1]); from audit_pipeline.execute import _fork_server_main; _fork_server_main()"
+        code = "import sys; sys.path.insert(0, sys.argv[1]); from audit_pipeline.run.execute import _fork_server_main; _fork_server_main()"
         self.process = subprocess.Popen(
             [sys.executable, "-c", code, str(root)],
             stdin=subprocess.PIPE,
@@ -467,8 +464,6 @@ def start_fork_server() -> ForkServer | None:
 def fork_server() -> ForkServer | None:
     """The fork server, ready and running the package's current code; ``None`` when it cannot be used."""
     global _server
-    from .context import code_digest
-
     server = start_fork_server()
     if server is None:
         return None

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import yaml
 
-from . import parsers
-from .contract import OPTIONAL_PROGRAMME_KEYS, PROGRAMME_KEYS, THRESHOLD_DEFAULTS
-from .errors import ERROR, WARNING, Finding
+from audit_pipeline.errors import ERROR, WARNING, Finding
+from audit_pipeline.pack import parsers
+from audit_pipeline.pack.contract import OPTIONAL_PROGRAMME_KEYS, PROGRAMME_KEYS, THRESHOLD_DEFAULTS
 
 FILE = "programme.yaml"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"

@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from . import parsers
-from .contract import Column, Table
-from .errors import ERROR, WARNING, Finding
-from .readers import RawTable
+from audit_pipeline.errors import ERROR, WARNING, Finding
+from audit_pipeline.pack import parsers
+from audit_pipeline.pack.contract import Column, Table
+from audit_pipeline.pack.readers import RawTable
 
 _PARSERS: dict[str, Callable[[Column], Callable[[str], object]]] = {
     "id": lambda c: parsers.parse_id,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .contract import REFERENCES, TABLES
-from .errors import ERROR, WARNING, Finding
+from audit_pipeline.errors import ERROR, WARNING, Finding
+from audit_pipeline.pack.contract import REFERENCES, TABLES
 
 Frames = dict[str, pd.DataFrame | None]
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 from IPython.display import HTML
 
-from . import fmt
+from audit_pipeline.report import fmt
 
 Formatter = Callable[[object], str]
 # Table layout hints, in characters, so that tables fit an A4 page (see _column_kinds).

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .context import ROOT, code_digest
-from .contract import TABLES
-from .measures.periods import Period
+from audit_pipeline.measures.periods import Period
+from audit_pipeline.pack.contract import TABLES
+from audit_pipeline.report.render import TEMPLATES
+from audit_pipeline.settings import ROOT, code_digest
 
 # Inputs a notebook may declare it reads: each table, the programme metadata, the validation
 # findings, and "files" (the hash of every file in the pack, for anything that shows them).
@@ -39,7 +40,7 @@ def environment_digest() -> str:
 
 def templates_digest() -> str:
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "templates").rglob("*")):
+    for path in sorted(TEMPLATES.rglob("*")):
         if path.is_file():
             digest.update(path.relative_to(ROOT).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()
@@ -68,13 +69,13 @@ def slice_digest(pack, period: Period, name: str) -> str:
     """
     if name == "transactions":
         path = pack.files.get("transactions")
-        from .datapack import file_sha256
+        from audit_pipeline.pack.load import file_sha256
 
         return file_sha256(path) if path else "absent"
     if name == "programme":
         return _sha(json.dumps(pack.programme, sort_keys=True, default=str).encode())
     if name == "files":
-        from .context import input_hashes
+        from audit_pipeline.pack.cache import input_hashes
 
         return _sha(json.dumps(input_hashes(pack.directory), sort_keys=True).encode())
     if name == "findings":

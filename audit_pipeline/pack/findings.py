@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from pathlib import Path
 
-from .errors import ERROR, Finding
+from audit_pipeline.errors import ERROR, Finding
 
 
 def findings_as_text(directory: Path, findings: list[Finding]) -> str:

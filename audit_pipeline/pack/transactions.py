@@ -32,10 +32,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from . import parsers
-from .contract import TABLES, Column
-from .errors import ERROR, WARNING, Finding
-from .tables import _check_minimum
+from audit_pipeline.errors import ERROR, WARNING, Finding
+from audit_pipeline.pack import parsers
+from audit_pipeline.pack.contract import TABLES, Column
+from audit_pipeline.pack.tables import _check_minimum
 
 SPEC = TABLES["transactions"]
 # At most this many findings per rule and column; the rest are counted in one more finding.

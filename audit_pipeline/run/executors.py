@@ -27,8 +27,8 @@ def run_unit(name: str, source: bytes, parameters: dict, period_id: str, timeout
 
     The kernel's working folder is ``<scratch>/work``, so whatever a notebook writes there stays
     apart from every other unit running at the same time, and is removed with the folder."""
-    from .errors import NotebookExecutionError
-    from .execute import execute, temporary_folder
+    from audit_pipeline.errors import NotebookExecutionError
+    from audit_pipeline.run.execute import execute, temporary_folder
 
     scratch = Path(temporary_folder("unit"))
     try:
@@ -84,7 +84,7 @@ class DaskExecutor:
             try:
                 client = Client(scheduler, timeout=timeout, set_as_default=False)
             except (OSError, TimeoutError, ValueError) as exc:
-                from .errors import UsageError
+                from audit_pipeline.errors import UsageError
 
                 raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         self.client = client
@@ -111,7 +111,7 @@ def make_executor(kind: str, jobs: int, scheduler: str | None):
     """The executor the command line asked for."""
     if kind == "dask":
         if not scheduler:
-            from .errors import UsageError
+            from audit_pipeline.errors import UsageError
 
             raise UsageError("--executor dask needs --scheduler ADDRESS (for example tcp://127.0.0.1:8786)")
         return DaskExecutor(scheduler)

@@ -6,8 +6,9 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from .context import ROOT, code_digest, input_hashes
-from .datapack import file_sha256
+from audit_pipeline.pack.cache import input_hashes
+from audit_pipeline.pack.load import file_sha256
+from audit_pipeline.settings import ROOT, code_digest
 
 PACKAGES = (
     "pandas",
@@ -43,7 +44,6 @@ def code_revision() -> str:
                 "--",
                 "audit_pipeline",
                 "notebooks",
-                "templates",
                 "pipeline.py",
             ],
             capture_output=True,

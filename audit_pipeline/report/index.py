@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from . import fmt
-from .render import LANG, TEMPLATES, stylesheet
+from audit_pipeline.report import fmt
+from audit_pipeline.report.render import LANG, TEMPLATES, stylesheet
 
 
 def _period_rows(programme_dir: Path) -> list[dict]:

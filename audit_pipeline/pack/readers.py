@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .errors import ERROR, WARNING, Finding
+from audit_pipeline.errors import ERROR, WARNING, Finding
 
 # Bytes that Windows-1252 leaves undefined: a file holding one is not text we can read.
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")

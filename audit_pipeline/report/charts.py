@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from . import fmt  # noqa: E402
+from audit_pipeline.report import fmt  # noqa: E402
 
 PALETTE = sns.color_palette("colorblind")
 STYLES = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-.")]
