@@ -7,10 +7,22 @@ period and exception).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 ERROR = "error"
 WARNING = "warning"
+
+# Control characters (C0 but tab and newline, DEL, C1) and bidirectional controls: shown as escapes in
+# anything printed to a terminal, so a file or header name cannot move the cursor or reorder text.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control and bidirectional characters shown as ``\\xNN`` / ``\\uNNNN`` escapes."""
+    return _UNPRINTABLE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 @dataclass(frozen=True)
@@ -31,16 +43,16 @@ class Finding:
 
     def location(self) -> str:
         """Return ``file, line N, column C`` as far as it is known."""
-        parts = [self.file]
+        parts = [printable(self.file)]
         if self.line is not None:
             parts.append(f"line {self.line}")
         if self.column:
-            parts.append(f"column {self.column}")
+            parts.append(f"column {printable(self.column)}")
         return ", ".join(parts)
 
     def __str__(self) -> str:
-        value = "" if self.value is None else f" (value {self.value!r})"
-        return f"{self.severity}: {self.location()}: {self.rule}{value}"
+        value = "" if self.value is None else f" (value {printable(repr(self.value))})"
+        return f"{self.severity}: {self.location()}: {printable(self.rule)}{value}"
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -17,6 +17,7 @@ import pyarrow as pa
 from audit_pipeline.errors import ERROR, WARNING, DataPackError, Finding
 from audit_pipeline.pack import rules
 from audit_pipeline.pack.contract import TABLES
+from audit_pipeline.pack.limits import LIMITS, LimitError, check_size, safe_entry
 from audit_pipeline.pack.programme import FILE as PROGRAMME_FILE
 from audit_pipeline.pack.programme import read_programme
 from audit_pipeline.pack.readers import ReadError, read_table_file
@@ -53,15 +54,28 @@ class Pack:
 def discover(directory: Path, findings: list[Finding], duplicated: set[str] | None = None) -> dict[str, Path]:
     """Map each table (and ``programme``) to its one file; note duplicates, unknown and missing files.
 
-    A table given in more than one file is left out of the map (and added to ``duplicated``).
+    A table given in more than one file, or in a file that must not be read (a link outside the
+    pack, a pipe or device, a file over its size limit), is left out of the map (and added to
+    ``duplicated``: present, but unread).
     """
     candidates: dict[str, list[Path]] = {}
+    refused: set[str] = set()
     for path in sorted(directory.iterdir()):
         name, suffix = path.stem.lower(), path.suffix.lower()
+        table = None
         if path.name == PROGRAMME_FILE:
-            candidates.setdefault("programme", []).append(path)
+            table = "programme"
         elif name in TABLES and (suffix in TABLE_SUFFIXES or (suffix == ".parquet" and TABLES[name].parquet)):
-            candidates.setdefault(name, []).append(path)
+            table = name
+        if table is not None:
+            reason = safe_entry(directory, path)
+            if reason is None:
+                reason = _too_large(path, table)
+            if reason is not None:
+                findings.append(Finding(ERROR, path.name, reason))
+                refused.add(table)
+                continue
+            candidates.setdefault(table, []).append(path)
         elif path.name.lower() not in IGNORED_FILES and not path.name.startswith("."):
             findings.append(Finding(WARNING, path.name, "not a file of the data contract: ignored"))
     files: dict[str, Path] = {}
@@ -73,14 +87,28 @@ def discover(directory: Path, findings: list[Finding], duplicated: set[str] | No
                 duplicated.add(table)
         else:
             files[table] = paths[0]
-    if "programme" not in candidates:
+    if duplicated is not None:
+        duplicated.update(refused)  # present but unread, like a table given twice
+    if "programme" not in candidates and "programme" not in refused:
         findings.append(Finding(ERROR, PROGRAMME_FILE, "required file is missing from the data pack"))
     for name, spec in TABLES.items():
-        if spec.required and name not in candidates:
+        if spec.required and name not in candidates and name not in refused:
             findings.append(
                 Finding(ERROR, f"{name}.csv", "required file is missing from the data pack (as .csv or .xlsx)")
             )
     return files
+
+
+def _too_large(path: Path, table: str) -> str | None:
+    """Why a contract file is too large to read, from its size alone (``None`` when it is not)."""
+    limit = {"programme": LIMITS.programme_bytes, "transactions": LIMITS.transactions_file_bytes}.get(
+        table, LIMITS.table_file_bytes
+    )
+    try:
+        check_size(path, limit)
+    except LimitError as exc:
+        return exc.finding.rule
+    return None
 
 
 def validate_pack(directory: str | Path) -> tuple[Pack | None, list[Finding]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import yaml
@@ -9,6 +10,7 @@ import yaml
 from audit_pipeline.errors import ERROR, WARNING, Finding
 from audit_pipeline.pack import parsers
 from audit_pipeline.pack.contract import OPTIONAL_PROGRAMME_KEYS, PROGRAMME_KEYS, THRESHOLD_DEFAULTS
+from audit_pipeline.pack.limits import LIMITS
 
 FILE = "programme.yaml"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -40,6 +42,27 @@ def _line_of(node: yaml.Node | None, key: str) -> int | None:
     return None
 
 
+def _bounded(text: str) -> str | None:
+    """Why ``text`` must not be built into objects (``None`` when it may): an anchor or alias (an
+    alias can expand a small file into gigabytes), nesting deeper or more nodes than the limits.
+    Checked on the parser's events, which never expand anything."""
+    depth = events = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        events += 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            line = event.start_mark.line + 1
+            return f"line {line}: anchors and aliases (& and *) are not allowed; write each value out"
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > LIMITS.yaml_depth:
+                return f"line {event.start_mark.line + 1}: nested more than {LIMITS.yaml_depth} levels deep"
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if events > LIMITS.yaml_events:
+            return f"more than {LIMITS.yaml_events:,} values: not a programme file"
+    return None
+
+
 def read_programme(path: Path, findings: list[Finding]) -> dict | None:
     """The programme's metadata with thresholds filled from the defaults, or ``None``."""
     try:
@@ -54,6 +77,10 @@ def read_programme(path: Path, findings: list[Finding]) -> dict | None:
         findings.append(Finding(ERROR, FILE, "must be UTF-8 text", line=line, value=f"byte 0x{data[exc.start]:02X}"))
         return None
     try:
+        refused = _bounded(text)
+        if refused is not None:
+            findings.append(Finding(ERROR, FILE, f"is not plain YAML within the limits: {refused}"))
+            return None
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as exc:
@@ -109,22 +136,37 @@ def _thresholds(raw: object, node: yaml.Node, findings: list[Finding]) -> dict:
         if key not in THRESHOLD_DEFAULTS:
             findings.append(Finding(WARNING, FILE, "unknown threshold: ignored", line=line, column=f"thresholds.{key}"))
             continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        top = 1 if key.endswith("_share_amber") or key.endswith("_share_red") else 3650
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not 0 <= value <= top
+        ):
             findings.append(
                 Finding(
-                    ERROR, FILE, "must be a number at least 0", line=line, column=f"thresholds.{key}", value=str(value)
+                    ERROR,
+                    FILE,
+                    f"must be a finite number from 0 to {top}" + (" (a share)" if top == 1 else " (days)"),
+                    line=line,
+                    column=f"thresholds.{key}",
+                    value=str(value),
                 )
             )
             continue
         thresholds[key] = value
-    if thresholds["onboarding_slip_days_amber"] > thresholds["onboarding_slip_days_red"]:
-        findings.append(
-            Finding(
-                ERROR,
-                FILE,
-                "onboarding_slip_days_amber must not exceed onboarding_slip_days_red",
-                line=_line_of(section, "onboarding_slip_days_amber"),
-                column="thresholds.onboarding_slip_days_amber",
+    for amber, red in (
+        ("onboarding_slip_days_amber", "onboarding_slip_days_red"),
+        ("recommendations_overdue_share_amber", "recommendations_overdue_share_red"),
+    ):
+        if thresholds[amber] > thresholds[red]:
+            findings.append(
+                Finding(
+                    ERROR,
+                    FILE,
+                    f"{amber} must not exceed {red} (amber comes before red)",
+                    line=_line_of(section, amber) or _line_of(section, red),
+                    column=f"thresholds.{amber}",
+                )
             )
-        )
     return thresholds

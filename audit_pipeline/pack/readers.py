@@ -16,9 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from audit_pipeline.errors import ERROR, WARNING, Finding
+from audit_pipeline.pack.limits import LIMITS, LimitError, check_size, check_workbook
 
 # Bytes that Windows-1252 leaves undefined: a file holding one is not text we can read.
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+# Control characters no return holds (C0 but tab, line feed and carriage return; DEL; C1): a cell with
+# one is refused, so nothing can reach a terminal or a report as an escape sequence or a NUL.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -40,6 +44,10 @@ class ReadError(Exception):
 
 def decode_text(data: bytes, name: str, findings: list[Finding]) -> str:
     """Decode UTF-8 (with or without BOM), else Windows-1252; else raise ``ReadError`` with the line."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or data[:200].count(b"\x00") > 20:
+        raise ReadError(
+            Finding(ERROR, name, "is UTF-16 text: save it as CSV UTF-8 (or CSV) instead", line=1)
+        )
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
@@ -74,9 +82,70 @@ def _blank_to_none(value: str | None) -> str | None:
     return value
 
 
+def _printable(value: str, limit: int = 40) -> str:
+    """A cell's start, with control characters shown as escapes, for a message."""
+    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value[:limit])
+    return shown + ("..." if len(value) > limit else "")
+
+
+def check_cells(name: str, header: list[str], line: int, cells: list[str | None], findings: list[Finding]) -> None:
+    """Refuse a cell longer than the limit or holding a control character, naming line and column."""
+    for column, cell in zip(header, cells, strict=False):
+        if cell is None:
+            continue
+        if len(cell) > LIMITS.cell_chars:
+            findings.append(
+                Finding(
+                    ERROR,
+                    name,
+                    f"cell has {len(cell):,} characters, more than the limit of {LIMITS.cell_chars:,}",
+                    line=line,
+                    column=_printable(column),
+                    value=_printable(cell),
+                )
+            )
+        elif _CONTROL.search(cell):
+            code = ord(_CONTROL.search(cell).group())
+            findings.append(
+                Finding(
+                    ERROR,
+                    name,
+                    f"cell holds a control character (U+{code:04X}), which no return should contain",
+                    line=line,
+                    column=_printable(column),
+                    value=_printable(cell),
+                )
+            )
+
+
+def _check_header(name: str, header: list[str]) -> None:
+    if len(header) > LIMITS.columns:
+        raise ReadError(
+            Finding(ERROR, name, f"has {len(header):,} columns, more than the limit of {LIMITS.columns}", line=1)
+        )
+    for cell in header:
+        if _CONTROL.search(cell) or len(cell) > 200:
+            raise ReadError(
+                Finding(
+                    ERROR,
+                    name,
+                    "a header name holds a control character or is longer than 200 characters",
+                    line=1,
+                    value=_printable(cell),
+                )
+            )
+
+
+def _too_many_rows(name: str, line: int) -> ReadError:
+    return ReadError(
+        Finding(ERROR, name, f"has more than {LIMITS.rows:,} data rows, the limit for this table", line=line)
+    )
+
+
 def read_csv(path: Path, findings: list[Finding]) -> RawTable:
     """Read a CSV file; line numbers are where each record starts (header = line 1)."""
     text = decode_text(path.read_bytes(), path.name, findings)
+    csv.field_size_limit(LIMITS.table_file_bytes)  # cells are judged by LIMITS.cell_chars, with their column
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     rows: list[tuple[int, list[str | None]]] = []
@@ -85,7 +154,10 @@ def read_csv(path: Path, findings: list[Finding]) -> RawTable:
         for record in reader:
             if header is None:
                 header = record
+                _check_header(path.name, header)
             elif any(cell.strip() for cell in record):
+                if len(rows) >= LIMITS.rows:
+                    raise _too_many_rows(path.name, start)
                 if len(record) != len(header):
                     findings.append(
                         Finding(
@@ -97,6 +169,7 @@ def read_csv(path: Path, findings: list[Finding]) -> RawTable:
                     )
                     record = (record + [""] * len(header))[: len(header)]
                 rows.append((start, [_blank_to_none(c) for c in record]))
+                check_cells(path.name, header, start, rows[-1][1], findings)
             start = reader.line_num + 1
     except csv.Error as exc:
         raise ReadError(Finding(ERROR, path.name, f"is not valid CSV: {exc}", line=start)) from None
@@ -128,6 +201,10 @@ def read_xlsx(path: Path, findings: list[Finding]) -> RawTable:
     from openpyxl import load_workbook  # imported here: only packs with XLSX pay for it
 
     try:
+        check_workbook(path)
+    except LimitError as exc:
+        raise ReadError(exc.finding) from None
+    try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise ReadError(
@@ -147,9 +224,13 @@ def read_xlsx(path: Path, findings: list[Finding]) -> RawTable:
                 while cells and cells[-1] is None:
                     cells.pop()
                 header = [c or "" for c in cells]
+                _check_header(path.name, header)
                 continue
             if any(c is not None for c in cells):
+                if len(rows) >= LIMITS.rows:
+                    raise _too_many_rows(path.name, number)
                 rows.append((number, (cells + [None] * len(header))[: len(header)]))
+                check_cells(path.name, header, number, rows[-1][1], findings)
     finally:
         book.close()
     if header is None:
@@ -160,8 +241,13 @@ def read_xlsx(path: Path, findings: list[Finding]) -> RawTable:
 def read_table_file(path: Path, findings: list[Finding]) -> RawTable:
     """Read a ``.csv`` or ``.xlsx`` table file; ``ReadError`` if it cannot be read at all."""
     try:
+        check_size(path, LIMITS.table_file_bytes)
         if path.suffix.lower() == ".xlsx":
             return read_xlsx(path, findings)
         return read_csv(path, findings)
+    except LimitError as exc:
+        raise ReadError(exc.finding) from None
     except OSError as exc:  # a folder named like a table, no permission, ...
         raise ReadError(Finding(ERROR, path.name, f"cannot be read: {exc.strerror or exc}")) from None
+    except MemoryError:
+        raise ReadError(Finding(ERROR, path.name, "is too large to read in the memory this machine has")) from None
