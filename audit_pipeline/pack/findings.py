@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from pathlib import Path
 
-from audit_pipeline.errors import ERROR, Finding
+from audit_pipeline.errors import ERROR, Finding, printable
 
 
 def findings_as_text(directory: Path, findings: list[Finding]) -> str:
@@ -14,13 +14,15 @@ def findings_as_text(directory: Path, findings: list[Finding]) -> str:
     warnings = len(findings) - errors
     lines = []
     for file, group in groupby(findings, key=lambda f: f.file):
-        lines.append(f"{file}")
+        lines.append(printable(file))
         for f in group:
             where = ", ".join(
-                p for p in (f"line {f.line}" if f.line else "", f"column {f.column}" if f.column else "") if p
+                p
+                for p in (f"line {f.line}" if f.line else "", f"column {printable(f.column)}" if f.column else "")
+                if p
             )
-            value = "" if f.value is None else f": value {f.value!r}"
-            lines.append(f"  {f.severity.upper():7} {where + ': ' if where else ''}{f.rule}{value}")
+            value = "" if f.value is None else f": value {printable(repr(f.value))}"
+            lines.append(f"  {f.severity.upper():7} {where + ': ' if where else ''}{printable(f.rule)}{value}")
     verdict = "INVALID" if errors else "valid"
-    lines.append(f"Data pack {directory}: {verdict} ({errors} error(s), {warnings} warning(s)).")
+    lines.append(f"Data pack {printable(str(directory))}: {verdict} ({errors} error(s), {warnings} warning(s)).")
     return "\n".join(lines)

@@ -46,9 +46,8 @@ def _bounded(text: str) -> str | None:
     """Why ``text`` must not be built into objects (``None`` when it may): an anchor or alias (an
     alias can expand a small file into gigabytes), nesting deeper or more nodes than the limits.
     Checked on the parser's events, which never expand anything."""
-    depth = events = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        events += 1
+    depth = 0
+    for events, event in enumerate(yaml.parse(text, Loader=_Loader), start=1):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             line = event.start_mark.line + 1
             return f"line {line}: anchors and aliases (& and *) are not allowed; write each value out"

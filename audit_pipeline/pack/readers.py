@@ -45,9 +45,7 @@ class ReadError(Exception):
 def decode_text(data: bytes, name: str, findings: list[Finding]) -> str:
     """Decode UTF-8 (with or without BOM), else Windows-1252; else raise ``ReadError`` with the line."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or data[:200].count(b"\x00") > 20:
-        raise ReadError(
-            Finding(ERROR, name, "is UTF-16 text: save it as CSV UTF-8 (or CSV) instead", line=1)
-        )
+        raise ReadError(Finding(ERROR, name, "is UTF-16 text: save it as CSV UTF-8 (or CSV) instead", line=1))
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
