@@ -1,18 +1,22 @@
 """The command line: parses, delegates to the package, maps errors to exit codes.
 
-Exit status: 0 success; 1 a notebook failed while executing; 2 bad usage or
-an invalid data pack. A user's mistake never ends in a Python traceback.
+Exit status: 0 success; 1 a notebook failed while executing, or the machine
+failed us (a read-only or full disk, memory exhausted); 2 bad usage or an
+invalid data pack. Neither a user's mistake nor the machine's ends in a Python
+traceback: ``--debug`` (before the command) shows one.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
+import traceback
 from pathlib import Path
 
 import click
 
-from audit_pipeline.errors import ERROR, PipelineError
+from audit_pipeline.errors import ERROR, PipelineError, UsageError, printable
 from audit_pipeline.settings import DEFAULT_DATA, DEFAULT_OUT
 
 data_option = click.option(
@@ -35,9 +39,31 @@ text_or_json_option = click.option(
 )
 
 
+_debug = {"on": False}
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error (for reporting a fault).")
+def cli(debug: bool) -> None:
     """Audit report pipeline: validate a data pack, render period reports, list what is published."""
+    _debug["on"] = debug
+
+
+def check_data_folder(data_dir: Path) -> None:
+    """``UsageError`` unless ``data_dir`` is an existing folder."""
+    if not data_dir.exists():
+        raise UsageError(f"--data {printable(str(data_dir))}: no such folder")
+    if not data_dir.is_dir():
+        raise UsageError(f"--data {printable(str(data_dir))}: is a file, not a data pack folder")
+
+
+def check_out_folder(out_dir: Path) -> None:
+    """``UsageError`` when ``out_dir`` (or the nearest existing folder above it) is not a folder."""
+    existing = out_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--out {printable(str(out_dir))}: {printable(str(existing))} is a file, not a folder")
 
 
 @cli.command()
@@ -146,7 +172,7 @@ def run(
     """
     import os
 
-    from audit_pipeline.errors import DataPackError, UsageError
+    from audit_pipeline.errors import DataPackError
     from audit_pipeline.run.execute import start_fork_server
 
     start_fork_server()  # kernels' imports begin now, beside ours (stopped if nothing needs running)
@@ -155,6 +181,8 @@ def run(
 
     if all_periods and period_ids:
         raise UsageError("use either --period or --all, not both")
+    check_data_folder(data_dir)
+    check_out_folder(out_dir)
     options = RunOptions(
         data_dir=data_dir,
         out_dir=out_dir,
@@ -192,6 +220,7 @@ def list_periods(data_dir: Path, out_dir: Path, fmt: str) -> None:
     from audit_pipeline.errors import DataPackError
     from audit_pipeline.run.runner import status
 
+    check_data_folder(data_dir)
     try:
         rows = status(data_dir, out_dir)
     except DataPackError as exc:
@@ -219,8 +248,50 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return 2
     except PipelineError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        _show_traceback()
+        click.echo(f"Error: {printable(str(exc))}", err=True)
         return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except MemoryError:
+        _show_traceback()
+        click.echo(
+            "Error: the machine ran out of memory; nothing was published. Free memory, or run fewer "
+            "--jobs, and run again.",
+            err=True,
+        )
+        return 1
+    except OSError as exc:  # the environment: a read-only or full disk, a missing permission, ...
+        _show_traceback()
+        click.echo(f"Error: {_os_error(exc)}; nothing was published.", err=True)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a fault of ours: say so in one line, trace with --debug
+        _show_traceback()
+        click.echo(
+            f"Internal error: {type(exc).__name__}: {printable(str(exc))}. This is a fault of the pipeline, "
+            "not of your data: run again with --debug and report the traceback.",
+            err=True,
+        )
+        return 1
     return 0
+
+
+def _show_traceback() -> None:
+    if _debug["on"]:
+        traceback.print_exc()
+
+
+def _os_error(exc: OSError) -> str:
+    """An ``OSError`` in words: what failed, on which file."""
+    what = {
+        errno.ENOSPC: "the disk is full",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+        errno.EDQUOT: "the disk quota is exceeded",
+    }.get(exc.errno, exc.strerror or str(exc))
+    where = exc.filename if exc.filename is not None else ""
+    return f"{what}" + (f": {printable(str(where))}" if where else "")

@@ -190,7 +190,7 @@ def _grouped(digits: str) -> str:
 
 @FAST
 @given(
-    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(min_value=-parsers.MONEY_LIMIT, max_value=parsers.MONEY_LIMIT),
     st.booleans(),
     st.booleans(),
     st.text(" ", max_size=2),
@@ -359,3 +359,9 @@ def test_enum_random_text_is_a_value_or_value_error(text, values):
     except ValueError:
         return
     assert value in values
+
+
+@pytest.mark.parametrize("text", ["1e308", "1000000000.5", "-2,000,000,000", "£99999999999"])
+def test_parse_money_refuses_amounts_beyond_the_limit(text):
+    with pytest.raises(ValueError, match="not an amount in £ million"):
+        parsers.parse_money(text)

@@ -255,3 +255,7 @@ THRESHOLD_DEFAULTS = {
     "recommendations_overdue_share_red": 0.5,
 }
 OPTIONAL_PROGRAMME_KEYS = {"thresholds", "description", "audit_body", "currency_note"}
+
+# Names the tool itself uses in a programme's output folder (<out>/<programme_id>/): a period_id may
+# not be one of them, in any case, since each period is published as a folder of that name beside them.
+RESERVED_NAMES = frozenset({"failed", "history", "index.html", "index", "units", "lock", "staging", "retired", "tmp"})

@@ -24,6 +24,10 @@ _NUMBER = re.compile(rf"^([+-]?)({_GROUPED_NUMBER}|{_PLAIN_NUMBER})(?:[eE][+-]?[
 _INT = re.compile(r"^([+-]?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0+)?$")
 # Whole numbers are stored as 64-bit integers.
 _INT_LIMIT = 2**63 - 1
+# The largest amount (in £ million) and the largest plain number a cell may hold: far above any real
+# return, and small enough that sums of millions of them stay finite (two costs of 1e308 do not).
+MONEY_LIMIT = 1_000_000_000.0
+NUMBER_LIMIT = 1e12
 _TRUE = {"yes", "true", "y", "1"}
 _FALSE = {"no", "false", "n", "0"}
 
@@ -66,8 +70,8 @@ def parse_money(text: str) -> float:
     if not match or (match[1] and match[3]):
         raise ValueError("not an amount in £ million: use a number such as 9.8, 1,234.5 or £9.8")
     number = float(match[4].replace(",", ""))
-    if math.isinf(number):
-        raise ValueError("not an amount in £ million: the number is too large")
+    if not number <= MONEY_LIMIT:
+        raise ValueError("not an amount in £ million: more than the limit of 1,000,000,000 (£ million)")
     return -number if (match[1] or match[3]) else number
 
 
@@ -79,6 +83,8 @@ def parse_number(text: str) -> float:
     number = float(value.replace(",", ""))
     if math.isinf(number) or math.isnan(number):
         raise ValueError("not a finite number")
+    if abs(number) > NUMBER_LIMIT:
+        raise ValueError("not a number this pipeline accepts: larger than 1,000,000,000,000")
     return number
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from audit_pipeline.errors import ERROR, WARNING, Finding
-from audit_pipeline.pack.contract import REFERENCES, TABLES
+from audit_pipeline.pack.contract import REFERENCES, RESERVED_NAMES, TABLES
 
 Frames = dict[str, pd.DataFrame | None]
 
@@ -110,6 +110,29 @@ def check_periods(frames: Frames, files, findings) -> None:
             previous = row
     if periods.empty:
         findings.append(Finding(ERROR, files["periods"], "must list at least one period"))
+
+
+def check_period_names(frames: Frames, files, findings) -> None:
+    """A ``period_id`` names a folder: never a name the tool uses beside it, never the same as another
+    but for case (two such folders are one on case-insensitive file systems)."""
+    periods = frames.get("periods")
+    if periods is None:
+        return
+    ids = periods["period_id"]
+    reserved = ids.notna() & ids.astype(str).str.lower().isin(RESERVED_NAMES)
+    names = ", ".join(sorted(RESERVED_NAMES))
+    _row_finding(frames, files, findings, "periods", reserved, "period_id", f"is a name the tool reserves ({names})")
+    folded = ids.astype(str).str.lower()
+    clash = ids.notna() & folded.duplicated(keep="first") & ~ids.duplicated(keep="first")
+    _row_finding(
+        frames,
+        files,
+        findings,
+        "periods",
+        clash,
+        "period_id",
+        "differs from another period_id only by case: the two would be one folder on many file systems",
+    )
 
 
 def check_estimates(frames: Frames, files, findings) -> None:
@@ -223,6 +246,7 @@ ALL_RULES = (
     check_estimates,
     check_bodies,
     check_amounts,
+    check_period_names,
     check_recommendation_status,
     check_kpi_values,
 )

@@ -60,7 +60,7 @@ def read_transactions(path: Path, findings: list[Finding]) -> pa.Table | None:
     """Read the file into an Arrow table (text columns for CSV), or ``None`` with a finding."""
     try:
         if path.suffix.lower() == ".parquet":
-            return _read_parquet(path)
+            return _read_parquet(path, findings)
         return _read_csv(path, findings)
     except UnicodeDecodeError:
         line = _undecodable_line(path)
@@ -82,9 +82,22 @@ def _unreadable(path: Path, exc: Exception) -> Finding:
     return Finding(ERROR, path.name, rule, line=line, value=bad_row.text)
 
 
-def _read_parquet(path: Path) -> pa.Table:
-    """Read Parquet, with text columns (but ``transaction_id``) dictionary-encoded."""
+def _read_parquet(path: Path, findings: list[Finding]) -> pa.Table | None:
+    """Read Parquet, with text columns (but ``transaction_id``) dictionary-encoded; ``None`` with a
+    finding per column whose type holds more than one value a cell (lists, structs, maps)."""
     schema = pq.read_schema(path)
+    nested = [f for f in schema if pa.types.is_nested(f.type)]
+    for field in nested:
+        findings.append(
+            Finding(
+                ERROR,
+                path.name,
+                f"column holds {field.type} values: each cell must be one plain value (text, number or date)",
+                column=field.name,
+            )
+        )
+    if nested:
+        return None
     text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
     return pq.read_table(path, read_dictionary=[n for n in text if _fold(n) != _KEY])
 
