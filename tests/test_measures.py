@@ -111,16 +111,31 @@ def test_estimate_changes_flag_the_revision(pack):
 
 def test_onboarding_at_b(pack):
     # end 30 Sep: b1 (20 May) and b2 (1 Aug) onboarded; b3 planned 30 Sep, not onboarded -> overdue
+    # SOM over the onboarded only: b1 adopted, b2 adopted with variations; b3, b4 and b5 (onboarded
+    # 15 Nov, in C) have no status yet -> som_not_onboarded 3; the five som_* add up to 5 bodies.
     assert figures(pack, "B")["onboarding"] == {
         "bodies": 5,
         "onboarded": 2,
         "overdue": 1,
         "customers_served": 3000,
-        "som_adopted": 2,
+        "som_adopted": 1,
         "som_adopted_with_variations": 1,
-        "som_not_adopted": 1,
-        "som_not_assessed": 1,
+        "som_not_adopted": 0,
+        "som_not_assessed": 0,
+        "som_not_onboarded": 3,
     }
+
+
+def test_som_at_c_counts_the_body_onboarded_in_c(pack):
+    # end 31 Dec: b5 (adopted) onboarded 15 Nov joins b1 (adopted) and b2; b3 and b4 not onboarded
+    ob = figures(pack, "C")["onboarding"]
+    som = [
+        ob[f"som_{s}"] for s in ("adopted", "adopted_with_variations", "not_adopted", "not_assessed", "not_onboarded")
+    ]
+    assert som == [2, 1, 0, 0, 2] and sum(som) == ob["bodies"]
+    table = onboarding.som_table(pack.tables["bodies"], P.period_of(pack.tables["periods"], "C"))
+    assert list(table["bodies"]) == som and list(table["variations"].iloc[:4]) == [0, 2, 0, 0]
+    assert pd.isna(table["variations"].iloc[4])
 
 
 def test_onboarding_at_a(pack):
@@ -134,10 +149,13 @@ def test_onboarding_slippage_and_derived_rating(pack):
     table = onboarding.onboarding_table(pack.tables["bodies"], period, pack.programme["thresholds"]).set_index(
         "body_id"
     )
-    # b1: 19 days late (< 30 amber) ; b2: 47 days late (>= 30 amber, < 60 red); b3: due 30 Sep, 0 days so far
+    # b1: 19 days late (< 30 amber) ; b2: 47 days late (>= 30 amber, < 60 red)
     assert table.loc["b1", "slip_days"] == 19 and table.loc["b1", "rating"] == "within"
     assert table.loc["b2", "slip_days"] == 47 and table.loc["b2", "rating"] == "amber"
+    # b3: planned 30 Sep = End, not onboarded: overdue (0 days so far), never rated on slip
     assert table.loc["b3", "slip_days"] == 0 and not table.loc["b3", "onboarded"]
+    assert table.loc["b3", "state"] == "overdue" and table.loc["b3", "rating"] == "overdue"
+    assert onboarding.rating_words("overdue", 0) == "Overdue, 0 days"
     assert table.loc["b4", "rating"] == "unplanned"
     assert table.loc["b5", "rating"] == "pending"  # planned for December, not yet due
     assert pd.isna(table.loc["b5", "actual_onboard_date"])  # onboarded in C: not yet at B

@@ -1,6 +1,9 @@
 """Recommendation tracking: status at a period, overdue, revisions, and change since last period.
 
 The auditor's assessed ``status`` is kept apart from the body's ``reported_status``.
+Only recommendations made by the period's end are in scope (``in_scope``): one made
+later does not exist yet for that period, so every table, count and sentence built
+from these functions leaves it out.
 """
 
 from __future__ import annotations
@@ -24,8 +27,14 @@ def _lookup(ids: pd.Series, values: pd.Series) -> pd.Series:
     return pd.Series(values.reindex(ids.to_numpy()).to_numpy(), index=ids.index, dtype=values.dtype)
 
 
+def in_scope(recommendations: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The recommendations made by End (``source_date`` on or before it): the only ones that exist at P."""
+    return recommendations[recommendations["source_date"] <= period.end]
+
+
 def tracker(recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """One row per recommendation: its status at P and everything the report says about it."""
+    """One row per recommendation in scope at P: its status at P and everything the report says about it."""
+    recommendations = in_scope(recommendations, period)
     rows = _rows_up_to(status, periods, period)
     latest = rows.groupby("rec_id", sort=False).tail(1).set_index("rec_id")
     revised = rows.dropna(subset=["current_target_date"]).groupby("rec_id", sort=False).tail(1).set_index("rec_id")
@@ -44,7 +53,6 @@ def tracker(recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.Dat
     table["overdue"] = table["status"].isin(OPEN) & (table["target_in_force"] < period.end)
     table["reported_not_confirmed"] = (table["reported_status"] == "implemented") & (table["status"] != "implemented")
     table["not_reassessed"] = table["assessed_period_id"].notna() & (table["assessed_period_id"] != period.period_id)
-    table["made_after_period"] = table["source_date"] > period.end
     return table.reset_index(drop=True)
 
 
@@ -70,8 +78,10 @@ def recommendation_figures(track: pd.DataFrame) -> dict:
 def revisions(
     recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.DataFrame, period: Period
 ) -> pd.DataFrame:
-    """Every revision of a target date up to P: original, revised date, reason, and when."""
+    """Every revision of a target date up to P, of recommendations in scope: original, revised date, reason, when."""
+    recommendations = in_scope(recommendations, period)
     rows = _rows_up_to(status, periods, period).dropna(subset=["current_target_date"])
+    rows = rows[rows["rec_id"].isin(recommendations["rec_id"])]
     original = recommendations.set_index("rec_id")["target_date"]
     rows = rows.assign(original_target_date=rows["rec_id"].map(original))
     rows = rows[rows["original_target_date"].isna() | (rows["current_target_date"] != rows["original_target_date"])]
@@ -82,18 +92,26 @@ def revisions(
 
 
 def changes_since(track_now: pd.DataFrame, track_before: pd.DataFrame | None) -> pd.DataFrame:
-    """Recommendations whose assessed status differs from the previous period's."""
+    """Recommendations whose assessed status differs from the previous period's.
+
+    A recommendation made since the previous period is listed with ``new`` true and no
+    ``previous_status`` (it did not exist then).
+    """
     if track_before is None:
-        return track_now.iloc[0:0][["rec_id", "status"]].assign(previous_status=pd.Series(dtype=object))
+        return track_now.iloc[0:0][["rec_id", "source_report", "status"]].assign(
+            previous_status=pd.Series(dtype=object), new=pd.Series(dtype=bool)
+        )
     before = track_before.set_index("rec_id")["status"]
-    table = track_now[["rec_id", "source_report", "status"]].assign(previous_status=track_now["rec_id"].map(before))
-    return table[table["status"] != table["previous_status"]].reset_index(drop=True)
+    table = track_now[["rec_id", "source_report", "status"]].assign(
+        previous_status=track_now["rec_id"].map(before), new=~track_now["rec_id"].isin(before.index)
+    )
+    return table[table["new"] | (table["status"] != table["previous_status"])].reset_index(drop=True)
 
 
 def status_series(
     recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.DataFrame, upto: list[Period]
 ) -> pd.DataFrame:
-    """Counts by assessed status at each period's end, for a chart of progress over time."""
+    """Counts by assessed status at each period's end, over the recommendations in scope at each."""
     rows = []
     for p in upto:
         track = tracker(recommendations, status, periods, p)

@@ -40,6 +40,7 @@ def headlines(ctx: Context) -> HTML:
     spent = c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"]
     cost_est, save_est = finance.find_estimate(now, "implementation_cost"), finance.find_estimate(now, "annual_savings")
     rec = f["recommendations"]
+    by_source = "; ".join(f"{v['implemented']} of {v['total']} {k}" for k, v in rec["by_source"].items())
     items = [
         (
             "Implementation costs to date",
@@ -70,7 +71,8 @@ def headlines(ctx: Context) -> HTML:
         (
             "Recommendations implemented",
             f"{rec['implemented']} of {rec['total']}",
-            f"Implementation rate {fmt.share(rec['implementation_rate'])}; {rec['overdue']} overdue",
+            f"Implementation rate {fmt.share(rec['implementation_rate'])}; {rec['overdue']} overdue"
+            + (f". By source: {by_source}" if by_source else ""),
         ),
     ]
     return HTML(display.headline_html(items))
@@ -234,7 +236,9 @@ def onboarding_text(ctx: Context) -> HTML:
         [
             f"{ob['onboarded']} of {fmt.count(ob['bodies'], 'body', 'bodies')} had been onboarded by {fmt.date(ctx.period.end)}, serving {fmt.count(ob['customers_served'])} customers.",
             f"{fmt.count(ob['overdue'], 'body was', 'bodies were')} overdue: planned to be onboarded by the period end but not yet onboarded.",
-            f"Slippage ratings below are derived by this pipeline: late by {th['onboarding_slip_days_amber']} days or more is amber, {th['onboarding_slip_days_red']} days or more is red.",
+            f"Slippage ratings below are derived by this pipeline and apply to onboarded bodies only: on time, within tolerance, "
+            f"late by {th['onboarding_slip_days_amber']} days or more (amber) or {th['onboarding_slip_days_red']} days or more (red). "
+            "A body not onboarded by its planned date is shown as overdue, with the days since that date.",
         ]
     )
 
@@ -251,7 +255,9 @@ def onboarding_chart(ctx: Context) -> HTML:
 
 def onboarding_body_table(ctx: Context) -> HTML:
     table = onboarding.onboarding_table(ctx.tables["bodies"], ctx.period, ctx.thresholds)
-    table["rating_words"] = table["rating"].map(onboarding.SLIP_WORDS)
+    table["rating_words"] = [
+        onboarding.rating_words(r, d) for r, d in zip(table["rating"], table["slip_days"], strict=True)
+    ]
     table["centre"] = table["centre_id"].map(_centre_names(ctx)).fillna("Not yet assigned")
     table["slip"] = table["slip_days"].map(lambda d: "" if pd.isna(d) else f"{int(d):,}")
     table["actual"] = [
@@ -275,12 +281,14 @@ def onboarding_body_table(ctx: Context) -> HTML:
 
 
 def som_table(ctx: Context) -> HTML:
-    table = onboarding.som_table(ctx.tables["bodies"])
+    table = onboarding.som_table(ctx.tables["bodies"], ctx.period)
     table["status"] = table["som_status"].map(fmt.words)
+    table.loc[table["som_status"] == "not_onboarded", "status"] = "Not yet onboarded (no status yet)"
     return display.table(
         table,
-        "Adoption of the standard operating model",
+        f"Adoption of the standard operating model by bodies onboarded by {fmt.date(ctx.period.end)}",
         {"status": "Standard operating model", "bodies": "Bodies", "variations": "Variations"},
+        formats={"variations": lambda v: "Not applicable" if pd.isna(v) else fmt.count(v)},
         numeric=["bodies", "variations"],
     )
 
@@ -328,6 +336,12 @@ def kpi_table(ctx: Context) -> HTML:
     ]
     table["direction_words"] = table["direction"].map(fmt.words)
     table["centre"] = table["centre_id"].map(_centre_names(ctx))
+    early = onboarding.kpi_values_before_go_live(table, ctx.tables["centres"], ctx.tables["periods"])
+    live = early.drop_duplicates("centre_id").set_index("centre_id")["go_live_date"]
+    table["flag"] = [
+        f"Reported before the centre went live ({fmt.date(live[c])}): not a result" if c in live.index else "None"
+        for c in table["centre_id"]
+    ]
     return display.table(
         table,
         f"Self-reported KPIs for {ctx.period.label} against benchmarks, with MI timeliness",
@@ -339,6 +353,7 @@ def kpi_table(ctx: Context) -> HTML:
             "direction_words": "Better when",
             "against_benchmark": "Against benchmark",
             "timeliness": "Reported",
+            "flag": "Flag",
         },
         numeric=["value_text", "benchmark_text"],
     )
@@ -373,11 +388,20 @@ def mi_timeliness_table(ctx: Context) -> HTML:
     upto = P.ids_up_to(ctx.tables["periods"], ctx.period)
     table = service.mi_timeliness(ctx.tables["kpi_values"], ctx.tables["periods"], ctx.thresholds["mi_late_days"])
     table = table[table["period_id"].isin(upto)]
+    early = onboarding.kpi_values_before_go_live(ctx.tables["kpi_values"], ctx.tables["centres"], ctx.tables["periods"])
+    table = table.assign(before_go_live=table["period_id"].map(early["period_id"].value_counts()).fillna(0).astype(int))
     return display.table(
         table,
-        f"Management information timeliness: KPI values reported more than {ctx.thresholds['mi_late_days']} days after the period end are late",
-        {"label": "Period", "values": "KPI values", "late": "Reported late", "undated": "No reporting date"},
-        numeric=["values", "late", "undated"],
+        f"Management information timeliness: KPI values reported more than {ctx.thresholds['mi_late_days']} days after the period end are late; "
+        "values for a period that ended before the centre went live are flagged",
+        {
+            "label": "Period",
+            "values": "KPI values",
+            "late": "Reported late",
+            "undated": "No reporting date",
+            "before_go_live": "Before centre went live (flagged)",
+        },
+        numeric=["values", "late", "undated", "before_go_live"],
     )
 
 
@@ -412,23 +436,22 @@ def tracker_table(ctx: Context) -> HTML:
                 ("Overdue", o),
                 ("Reported implemented, not confirmed", r),
                 (f"Not reassessed this period (last assessed {labels.get(a, a)})", n),
-                ("Made after this period", m),
             )
             if on
         )
         or "None"
-        for o, r, n, m, a in zip(
+        for o, r, n, a in zip(
             track["overdue"],
             track["reported_not_confirmed"],
             track["not_reassessed"],
-            track["made_after_period"],
             track["assessed_period_id"],
             strict=True,
         )
     ]
     return display.table(
         track,
-        f"Recommendation tracker at {ctx.period.label}: the auditor's assessed status beside the status the body reported",
+        f"Recommendation tracker at {ctx.period.label}: recommendations made by {fmt.date(ctx.period.end)}, "
+        "the auditor's assessed status beside the status the body reported",
         {
             "rec_id": "Ref",
             "source_report": "Source",
@@ -508,7 +531,9 @@ def changes_table(ctx: Context) -> HTML:
             ["This is the first period in the pack, so there is no previous period to compare with."]
         )
     table["now"] = table["status"].map(fmt.words)
-    table["before"] = table["previous_status"].map(fmt.words)
+    table["before"] = [
+        "Not yet made" if new else fmt.words(s) for new, s in zip(table["new"], table["previous_status"], strict=True)
+    ]
     return display.table(
         table,
         f"Changes in assessed status since {ctx.previous.label}",
