@@ -217,3 +217,9 @@ def test_imports_inside_functions_and_relative_imports_are_read(tmp_path: Path):
 def test_each_package_says_what_it_owns_and_may_import(package: str):
     doc = ast.get_docstring(ast.parse((PACKAGE / package / "__init__.py").read_text(encoding="utf-8"))) or ""
     assert "TODO" not in doc and "May import" in doc, doc
+
+
+def test_the_architecture_page_draws_the_layers_tested_here():
+    page = (PACKAGE.parent / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    order = sorted({name for name in LAYERS if LAYERS[name]}, key=LAYERS.get, reverse=True)
+    assert " -> ".join(order) + " -> (errors, settings)" in page

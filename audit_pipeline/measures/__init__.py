@@ -9,5 +9,3 @@ so every measure is tested without a kernel.
 May import: ``audit_pipeline.pack``, ``audit_pipeline.errors`` and ``audit_pipeline.settings``;
 never ``report``, ``run`` or ``cli``.
 """
-
-from audit_pipeline.measures.periods import Period, period_of, previous_period  # noqa: F401
