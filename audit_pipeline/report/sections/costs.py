@@ -11,6 +11,7 @@ from audit_pipeline.report.context import Context
 
 
 def cost_chart(ctx: Context) -> HTML:
+    """Cumulative implementation costs against the estimate range (chart)."""
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.cost_series(ctx.tables["costs"], ctx.tables["periods"], ctx.period)
@@ -22,6 +23,7 @@ def cost_chart(ctx: Context) -> HTML:
 
 
 def cost_table(ctx: Context) -> HTML:
+    """Actual implementation costs by period; returns not collated are counted, never added as zero."""
     series = finance.cost_series(ctx.tables["costs"], ctx.tables["periods"], ctx.period)
     money = fmt.money_cell
     return display.table(
@@ -49,6 +51,7 @@ def cost_table(ctx: Context) -> HTML:
 
 
 def _departmental_sentence(c: dict) -> str:
+    """Departmental costs collated to date, or that none have been collated."""
     missing = c["departmental_not_collated_bodies"]
     if missing and not c["departmental_to_date_gbp_m"]:
         return f"No departmental implementation costs have been collated: {fmt.count(missing, 'body has', 'bodies have')} not reported them."
@@ -56,6 +59,7 @@ def _departmental_sentence(c: dict) -> str:
 
 
 def cost_text(ctx: Context) -> HTML:
+    """Central, departmental and forecast costs in a few sentences."""
     c = ctx.figures["costs"]
     sentences = [
         f"Central programme spending to date is {fmt.money(c['central_programme_to_date_gbp_m'])}.",
@@ -68,6 +72,7 @@ def cost_text(ctx: Context) -> HTML:
 
 
 def estimates_table(ctx: Context) -> HTML:
+    """The estimates in force at the period end, and how each changed since the previous period."""
     table = finance.estimate_changes(ctx.tables["estimates"], ctx.period, ctx.previous)
     table["range"] = [fmt.money_range(lo, hi) for lo, hi in zip(table["low_gbp_m"], table["high_gbp_m"], strict=True)]
     table["previous"] = [
@@ -91,6 +96,7 @@ def estimates_table(ctx: Context) -> HTML:
 
 
 def savings_chart(ctx: Context) -> HTML:
+    """Savings by attribution over time (chart): programme savings apart from reduced activity."""
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.savings_series(ctx.tables["savings"], ctx.tables["periods"], ctx.period)
@@ -101,6 +107,7 @@ def savings_chart(ctx: Context) -> HTML:
 
 
 def savings_table(ctx: Context) -> HTML:
+    """Savings to date by attribution, and how each is treated."""
     s = ctx.figures["savings"]
     rows = pd.DataFrame(
         [

@@ -13,6 +13,7 @@ from audit_pipeline.report.sections.common import centre_names
 
 
 def onboarding_text(ctx: Context) -> HTML:
+    """Bodies onboarded and overdue at the period end, and the slippage thresholds."""
     ob = ctx.figures["onboarding"]
     th = ctx.thresholds
     return display.paragraphs(
@@ -25,6 +26,7 @@ def onboarding_text(ctx: Context) -> HTML:
 
 
 def onboarding_chart(ctx: Context) -> HTML:
+    """Bodies onboarded against plan, period by period (chart)."""
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     upto = [p for p in P.all_periods(ctx.tables["periods"]) if p.start <= ctx.period.start]
@@ -35,6 +37,7 @@ def onboarding_chart(ctx: Context) -> HTML:
 
 
 def onboarding_body_table(ctx: Context) -> HTML:
+    """Each body's planned and actual onboarding, slippage and derived rating."""
     table = onboarding.onboarding_table(ctx.tables["bodies"], ctx.period, ctx.thresholds)
     table["rating_words"] = table["rating"].map(onboarding.SLIP_WORDS)
     table["centre"] = table["centre_id"].map(centre_names(ctx)).fillna("Not yet assigned")
@@ -60,6 +63,7 @@ def onboarding_body_table(ctx: Context) -> HTML:
 
 
 def som_table(ctx: Context) -> HTML:
+    """Adoption of the standard operating model, with variations."""
     table = onboarding.som_table(ctx.tables["bodies"])
     table["status"] = table["som_status"].map(fmt.words)
     return display.table(

@@ -13,11 +13,13 @@ from audit_pipeline.report.sections.common import period_labels
 
 
 def _tracker(ctx: Context, period: P.Period | None = None) -> pd.DataFrame:
+    """The recommendation tracker at ``period`` (the reported period by default)."""
     t = ctx.tables
     return recommendations.tracker(t["recommendations"], t["recommendation_status"], t["periods"], period or ctx.period)
 
 
 def recommendation_chart(ctx: Context) -> HTML:
+    """Recommendations by assessed status over time (chart)."""
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     t = ctx.tables
@@ -27,6 +29,7 @@ def recommendation_chart(ctx: Context) -> HTML:
 
 
 def tracker_table(ctx: Context) -> HTML:
+    """Every recommendation's assessed and reported status, target and flags."""
     track = _tracker(ctx)
     track["status_words"] = track["status"].map(fmt.words)
     track["reported_words"] = track["reported_status"].map(
@@ -91,6 +94,7 @@ def evidence_list(ctx: Context) -> HTML:
 
 
 def overdue_list(ctx: Context) -> HTML:
+    """Each overdue recommendation, with its target and status."""
     return _recommendation_list(
         ctx,
         "overdue",
@@ -102,6 +106,7 @@ def overdue_list(ctx: Context) -> HTML:
 
 
 def not_confirmed_list(ctx: Context) -> HTML:
+    """Each recommendation reported implemented but not confirmed by audit."""
     return _recommendation_list(
         ctx,
         "reported_not_confirmed",
@@ -111,6 +116,7 @@ def not_confirmed_list(ctx: Context) -> HTML:
 
 
 def revisions_table(ctx: Context) -> HTML:
+    """Revised target dates, with the original target and the reason."""
     t = ctx.tables
     table = recommendations.revisions(t["recommendations"], t["recommendation_status"], t["periods"], ctx.period)
     table["period_id"] = table["period_id"].map(period_labels(ctx))
@@ -129,6 +135,7 @@ def revisions_table(ctx: Context) -> HTML:
 
 
 def changes_table(ctx: Context) -> HTML:
+    """Changes in assessed status since the previous period (or that there is none)."""
     before = _tracker(ctx, ctx.previous) if ctx.previous else None
     table = recommendations.changes_since(_tracker(ctx), before)
     if ctx.previous is None:
@@ -145,6 +152,7 @@ def changes_table(ctx: Context) -> HTML:
 
 
 def source_table(ctx: Context) -> HTML:
+    """Recommendations implemented, by source report."""
     by_source = ctx.figures["recommendations"]["by_source"]
     frame = pd.DataFrame(
         [(k, v["total"], v["implemented"]) for k, v in by_source.items()], columns=["source", "total", "implemented"]

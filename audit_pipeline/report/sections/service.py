@@ -13,6 +13,7 @@ from audit_pipeline.report.sections.common import centre_names
 
 
 def _service_series(ctx: Context) -> pd.DataFrame:
+    """Transaction-derived figures for each centre in every period up to the reported one."""
     rows = []
     for p in P.all_periods(ctx.tables["periods"]):
         if p.start > ctx.period.start:
@@ -25,6 +26,7 @@ def _service_series(ctx: Context) -> pd.DataFrame:
 
 
 def service_chart(ctx: Context) -> HTML:
+    """Share completed within SLA, by centre and period (chart), or that there are no transactions."""
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = _service_series(ctx)
@@ -36,6 +38,7 @@ def service_chart(ctx: Context) -> HTML:
 
 
 def kpi_table(ctx: Context) -> HTML:
+    """The centres' self-reported KPIs against benchmarks, with MI timeliness."""
     table = service.kpi_table(ctx.tables["kpis"], ctx.tables["kpi_values"], ctx.period, ctx.thresholds["mi_late_days"])
     table["value_text"] = [fmt.measure(v, u) for v, u in zip(table["value"], table["unit"], strict=True)]
     table["benchmark_text"] = [
@@ -61,6 +64,7 @@ def kpi_table(ctx: Context) -> HTML:
 
 
 def derived_vs_reported(ctx: Context) -> HTML:
+    """Transaction-derived figures beside each centre's own reported KPIs."""
     kpis = service.kpi_table(ctx.tables["kpis"], ctx.tables["kpi_values"], ctx.period, ctx.thresholds["mi_late_days"])
     table = service.derived_beside_reported(ctx.figures["service"], kpis, ctx.tables["centres"])
     return display.table(
@@ -86,6 +90,7 @@ def derived_vs_reported(ctx: Context) -> HTML:
 
 
 def mi_timeliness_table(ctx: Context) -> HTML:
+    """KPI values reported late or undated, period by period."""
     upto = P.ids_up_to(ctx.tables["periods"], ctx.period)
     table = service.mi_timeliness(ctx.tables["kpi_values"], ctx.tables["periods"], ctx.thresholds["mi_late_days"])
     table = table[table["period_id"].isin(upto)]
