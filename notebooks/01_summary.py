@@ -38,7 +38,7 @@ data_dir: Optional[str] = None  # the data pack folder; None means the bundled s
 period_id: Optional[str] = None  # the period to report, e.g. "2013-14-Q4"; None means the pack's latest
 
 # %%
-from audit_pipeline.report import sections as S
+from audit_pipeline.report.sections import summary as S
 from audit_pipeline.report.context import load_context
 
 ctx = load_context(data_dir, period_id)

@@ -78,7 +78,7 @@ def outline_titles(items) -> list[str]:
 
 def test_notebooks_have_code_to_look_for():
     lines = notebook_code_lines()
-    assert "S.headlines(ctx)" in lines and "from audit_pipeline.report import sections as S" in lines
+    assert "S.headlines(ctx)" in lines and "from audit_pipeline.report.sections import summary as S" in lines
 
 
 def test_no_code_or_prompts_in_the_html(soup):

@@ -13,8 +13,9 @@ import pytest
 
 from audit_pipeline.measures import finance, onboarding, recommendations, service
 from audit_pipeline.measures import periods as P
-from audit_pipeline.measures.summary import derived_rating, executive_summary, key_figures, official_rating
+from audit_pipeline.measures.summary import key_figures, official_rating
 from audit_pipeline.pack.load import load_pack
+from audit_pipeline.report.narrative import derived_rating, executive_summary
 
 HAND = Path(__file__).parent / "fixtures" / "hand_pack"
 

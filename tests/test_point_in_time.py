@@ -22,8 +22,11 @@ from audit_pipeline.measures import onboarding, recommendations
 from audit_pipeline.measures import periods as P
 from audit_pipeline.measures.summary import key_figures
 from audit_pipeline.pack.load import load_pack
-from audit_pipeline.report import sections as S
 from audit_pipeline.report.context import Context
+from audit_pipeline.report.sections import onboarding as onboarding_section
+from audit_pipeline.report.sections import recommendations as recommendations_section
+from audit_pipeline.report.sections import service as service_section
+from audit_pipeline.report.sections import summary as summary_section
 
 ROOT = Path(__file__).resolve().parent.parent
 NGSS = ROOT / "data" / "ngss"
@@ -127,7 +130,7 @@ def test_changes_list_new_recommendations_as_not_yet_made(later_pack):
         ("r6", True, "not_started"),
         ("r7", True, "not_started"),
     ]
-    shown = table_rows(S.changes_table(context(later_pack, "B")))
+    shown = table_rows(recommendations_section.changes_table(context(later_pack, "B")))
     assert [(r["Ref"], r["At 2014-15 Q1"]) for r in shown] == [
         ("r5", "Not started"),
         ("r6", "Not yet made"),
@@ -146,17 +149,26 @@ def test_status_chart_counts_only_recommendations_in_scope_at_each_period(later_
 
 def test_a_recommendation_made_later_is_in_no_section_of_the_earlier_report(later_pack):
     ctx = context(later_pack, "A")
-    for section in (S.tracker_table, S.overdue_list, S.evidence_list, S.changes_table, S.source_table, S.headlines):
+    for section in (
+        recommendations_section.tracker_table,
+        recommendations_section.overdue_list,
+        recommendations_section.evidence_list,
+        recommendations_section.changes_table,
+        recommendations_section.source_table,
+        summary_section.headlines,
+    ):
         text = text_of(section(ctx))
         assert "r6" not in text and "Review 2014" not in text, section.__name__
-    assert "1 of 5" in text_of(S.headlines(ctx))
+    assert "1 of 5" in text_of(summary_section.headlines(ctx))
 
 
 def test_som_counts_only_bodies_onboarded_by_end(later_pack):
     # At B: b1 (adopted) and b2 (with variations, 2) onboarded; b3, b4 and b5 (onboarded in C) not yet.
     ob = key_figures(later_pack, P.period_of(later_pack.tables["periods"], "B"))["onboarding"]
     assert [ob[k] for k in SOM_KEYS] == [1, 1, 0, 0, 3]
-    shown = {r["Standard operating model"]: r for r in table_rows(S.som_table(context(later_pack, "B")))}
+    shown = {
+        r["Standard operating model"]: r for r in table_rows(onboarding_section.som_table(context(later_pack, "B")))
+    }
     assert shown["Adopted with variations"]["Variations"] == "2"
     assert shown["Not yet onboarded (no status yet)"]["Bodies"] == "3"
     assert shown["Not yet onboarded (no status yet)"]["Variations"] == "Not applicable"
@@ -178,7 +190,7 @@ def test_onboarding_state_at_c_by_hand(later_pack):
         "b4": ("unplanned", None, "unplanned"),
         "b5": ("onboarded", -16, "on_time"),
     }
-    shown = {r["Body"]: r for r in table_rows(S.onboarding_body_table(context(later_pack, "C")))}
+    shown = {r["Body"]: r for r in table_rows(onboarding_section.onboarding_body_table(context(later_pack, "C")))}
     assert shown["Body Three"]["Rating (derived)"] == "Overdue, 92 days"
     assert shown["Body Five"]["Rating (derived)"] == "On time"
     assert shown["Body Two"]["Rating (derived)"] == "Late beyond amber threshold"
@@ -189,14 +201,14 @@ def test_kpi_values_before_go_live_are_flagged(later_pack):
     t = later_pack.tables
     early = onboarding.kpi_values_before_go_live(t["kpi_values"], t["centres"], t["periods"])
     assert list(zip(early["period_id"], early["centre_id"], early["kpi_id"], strict=True)) == [("B", "c2", "k1")]
-    rows = table_rows(S.kpi_table(context(later_pack, "B")))
+    rows = table_rows(service_section.kpi_table(context(later_pack, "B")))
     flags = {(r["Centre"], r["KPI"]): r["Flag"] for r in rows}
     assert flags[("Centre Two", "Invoices paid within 5 days")].startswith("Reported before the centre went live")
     assert "1 October 2014" in flags[("Centre Two", "Invoices paid within 5 days")]
     assert flags[("Centre One", "Invoices paid within 5 days")] == "None"
     timeliness = {
         r["Period"]: r["Before centre went live (flagged)"]
-        for r in table_rows(S.mi_timeliness_table(context(later_pack, "B")))
+        for r in table_rows(service_section.mi_timeliness_table(context(later_pack, "B")))
     }
     assert timeliness == {"2014-15 Q1": "0", "2014-15 Q2": "1"}
 
@@ -211,8 +223,8 @@ def test_ngss_first_period_counts_only_what_existed(ngss):
     rec, ob = ctx.figures["recommendations"], ctx.figures["onboarding"]
     assert rec["total"] == 7 and list(rec["by_source"]) == ["PAC 2012"]
     assert ob["som_adopted_with_variations"] == 0 and ob["som_not_onboarded"] == ob["bodies"] == 21
-    assert not any(r["Ref"].startswith("nao14") for r in table_rows(S.tracker_table(ctx)))
-    shown = {r["Standard operating model"]: r["Bodies"] for r in table_rows(S.som_table(ctx))}
+    assert not any(r["Ref"].startswith("nao14") for r in table_rows(recommendations_section.tracker_table(ctx)))
+    shown = {r["Standard operating model"]: r["Bodies"] for r in table_rows(onboarding_section.som_table(ctx))}
     assert shown["Adopted with variations"] == "0"
 
 
@@ -224,7 +236,7 @@ def test_ngss_2013_14_q4_counts_the_nao_recommendations_made_on_its_last_day(ngs
     rec = ctx.figures["recommendations"]
     assert (rec["total"], rec["implemented"]) == (13, 2)
     assert rec["by_source"] == {"NAO 2014": {"total": 6, "implemented": 0}, "PAC 2012": {"total": 7, "implemented": 2}}
-    headline = text_of(S.headlines(ctx))
+    headline = text_of(summary_section.headlines(ctx))
     assert "2 of 13" in headline and "2 of 7 PAC 2012" in headline
     assert context(ngss, "2013-14-Q3").figures["recommendations"]["total"] == 7
 
@@ -233,11 +245,11 @@ def test_ngss_overdue_body_is_never_on_time(ngss):
     # At 2013-14 Q4 the Department for Business, Innovation and Skills (planned 3 February 2014) was not
     # onboarded: overdue, 56 days, the one overdue body of the summary.
     ctx = context(ngss, "2013-14-Q4")
-    shown = {r["Body"]: r for r in table_rows(S.onboarding_body_table(ctx))}
+    shown = {r["Body"]: r for r in table_rows(onboarding_section.onboarding_body_table(ctx))}
     assert shown["Department for Business, Innovation and Skills"]["Rating (derived)"] == "Overdue, 56 days"
     assert ctx.figures["onboarding"]["overdue"] == 1
     # At 2015-16 Q4 the Insolvency Service (planned 4 January 2016) is 87 days overdue, not on time.
-    shown = {r["Body"]: r for r in table_rows(S.onboarding_body_table(context(ngss, "2015-16-Q4")))}
+    shown = {r["Body"]: r for r in table_rows(onboarding_section.onboarding_body_table(context(ngss, "2015-16-Q4")))}
     assert shown["Insolvency Service"]["Rating (derived)"] == "Overdue, 87 days"
 
 
@@ -249,7 +261,7 @@ def test_ngss_kpi_values_before_issc2_went_live_are_flagged(ngss):
         ("2013-14-Q1", "issc2"): 4,
         ("2013-14-Q2", "issc2"): 4,
     }
-    flags = [r["Flag"] for r in table_rows(S.kpi_table(context(ngss, "2013-14-Q2")))]
+    flags = [r["Flag"] for r in table_rows(service_section.kpi_table(context(ngss, "2013-14-Q2")))]
     assert sum(f.startswith("Reported before the centre went live (1 November 2013)") for f in flags) == 4
     assert flags.count("None") == 4
 
@@ -268,7 +280,7 @@ RECOMMENDATION_SENTENCE = re.compile(
 
 def summary_counts(ctx: Context) -> tuple[dict, dict, dict]:
     """The onboarding and recommendation counts the executive summary quotes, and its counts by source."""
-    text = text_of(S.summary_text(ctx))
+    text = text_of(summary_section.summary_text(ctx))
     ob, rec = ONBOARDING_SENTENCE.search(text), RECOMMENDATION_SENTENCE.search(text)
     assert ob and rec, f"summary sentences not found in: {text}"
     sources = {m[3]: (int(m[1]), int(m[2])) for m in re.finditer(r"(\d+) of (\d+) from ([^;]+)", rec["sources"])}
@@ -289,25 +301,25 @@ def test_summary_counts_match_the_tables(ngss, period_id):
     ob, rec, sources = summary_counts(ctx)
 
     # Onboarding: the body table, the section's own sentences, the headline tile, the SOM table.
-    bodies = table_rows(S.onboarding_body_table(ctx))
+    bodies = table_rows(onboarding_section.onboarding_body_table(ctx))
     onboarded = [r for r in bodies if r["Actual"] != "Not yet onboarded"]
     assert len(bodies) == ob["bodies"]
     assert len(onboarded) == ob["onboarded"]
     assert sum(r["Rating (derived)"].startswith("Overdue") for r in bodies) == ob["overdue"]
     assert not any(r["Rating (derived)"].startswith("On time") for r in bodies if r["Actual"] == "Not yet onboarded")
     assert sum(number(r["Customers"]) for r in onboarded) == ob["customers"]
-    section = text_of(S.onboarding_text(ctx))
+    section = text_of(onboarding_section.onboarding_text(ctx))
     assert f"{ob['onboarded']} of {ob['bodies']} bodies had been onboarded" in section
     assert re.search(rf"\b{ob['overdue']} bod(y was|ies were) overdue", section)
-    headline = text_of(S.headlines(ctx))
+    headline = text_of(summary_section.headlines(ctx))
     assert f"{ob['onboarded']} of {ob['bodies']} bodies onboarded; {ob['overdue']} overdue" in headline
-    som = table_rows(S.som_table(ctx))
+    som = table_rows(onboarding_section.som_table(ctx))
     assert sum(number(r["Bodies"]) for r in som) == ob["bodies"]
     assert number(som[-1]["Bodies"]) == ob["bodies"] - ob["onboarded"]
     assert sum(ctx.figures["onboarding"][k] for k in SOM_KEYS) == ctx.figures["onboarding"]["bodies"]
 
     # Recommendations: the tracker, the overdue list, the by-source table and the headline tile.
-    tracker = table_rows(S.tracker_table(ctx))
+    tracker = table_rows(recommendations_section.tracker_table(ctx))
     assert len(tracker) == rec["total"]
     status = [r["Assessed status"] for r in tracker]
     assert (status.count("Implemented"), status.count("In progress"), status.count("Not started")) == (
@@ -316,17 +328,19 @@ def test_summary_counts_match_the_tables(ngss, period_id):
         rec["not_started"],
     )
     assert sum("Overdue" in r["Flags"] for r in tracker) == rec["overdue"]
-    assert len(html_of(S.overdue_list(ctx)).find_all("li")) == rec["overdue"]
+    assert len(html_of(recommendations_section.overdue_list(ctx)).find_all("li")) == rec["overdue"]
     by_source = {
         r["Source report"]: (number(r["Implemented"]), number(r["Recommendations"]))
-        for r in table_rows(S.source_table(ctx))
+        for r in table_rows(recommendations_section.source_table(ctx))
     }
     assert by_source == sources
     assert sum(total for _, total in sources.values()) == rec["total"]
     assert f"{rec['implemented']} of {rec['total']}" in headline
     refs = {r["Ref"] for r in tracker}
-    assert {r["Ref"] for r in table_rows(S.changes_table(ctx))} <= refs
-    evidence = [li.get_text().split(" ")[0] for li in html_of(S.evidence_list(ctx)).find_all("li")]
+    assert {r["Ref"] for r in table_rows(recommendations_section.changes_table(ctx))} <= refs
+    evidence = [
+        li.get_text().split(" ")[0] for li in html_of(recommendations_section.evidence_list(ctx)).find_all("li")
+    ]
     assert set(evidence) <= refs
 
 

@@ -11,7 +11,6 @@ import pandas as pd
 import pyarrow as pa
 
 from audit_pipeline.measures.periods import Period
-from audit_pipeline.report import fmt
 
 _SERVICE_SQL = """
 SELECT centre_id,
@@ -86,7 +85,10 @@ def mi_timeliness(kpi_values: pd.DataFrame, periods: pd.DataFrame, late_days: in
 
 
 def derived_beside_reported(service: dict, kpi_rows: pd.DataFrame, centres: pd.DataFrame) -> pd.DataFrame:
-    """Per centre: transaction-derived figures beside the KPIs the centre reported itself."""
+    """Per centre: transaction-derived figures beside the KPIs the centre reported itself.
+
+    ``reported_kpis`` holds a list of ``(name, value, unit)`` per centre, empty when it reported none.
+    """
     rows = []
     for _, centre in centres.sort_values("centre_id").iterrows():
         derived = service.get(centre["centre_id"], {})
@@ -99,15 +101,7 @@ def derived_beside_reported(service: dict, kpi_rows: pd.DataFrame, centres: pd.D
                 "within_sla_share": derived.get("within_sla_share"),
                 "median_days_to_complete": derived.get("median_days_to_complete"),
                 "open_at_end": derived.get("open_at_end"),
-                "reported_kpis": "; ".join(
-                    f"{r['name']}: {fmt.measure(r['value'], r['unit'])}" for _, r in reported.iterrows()
-                )
-                or None,
+                "reported_kpis": [(r["name"], r["value"], r["unit"]) for _, r in reported.iterrows()],
             }
         )
-    frame = pd.DataFrame(rows)
-    if rows:
-        # pandas infers a string column, which turns ``None`` into NaN (a float, and truthy); keep ``None``
-        # so that "nothing reported" stays missing for whoever formats the table.
-        frame["reported_kpis"] = pd.Series([row["reported_kpis"] for row in rows], dtype=object)
-    return frame
+    return pd.DataFrame(rows)

@@ -22,7 +22,8 @@ from audit_pipeline.pack.programme import FILE as PROGRAMME_FILE
 from audit_pipeline.pack.programme import read_programme
 from audit_pipeline.pack.readers import ReadError, read_table_file
 from audit_pipeline.pack.tables import empty_frame, parse_raw
-from audit_pipeline.pack.transactions import read_transactions, validate_transactions
+from audit_pipeline.pack.transaction_files import read_transactions
+from audit_pipeline.pack.transactions import validate_transactions
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 IGNORED_FILES = {"readme.md", "readme.txt", ".ds_store", "thumbs.db"}

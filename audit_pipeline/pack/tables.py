@@ -82,7 +82,8 @@ def header_map(raw: RawTable, spec: Table, findings: list[Finding]) -> dict[str,
     return None if missing else positions
 
 
-def _check_minimum(column: Column, value: object) -> str | None:
+def check_minimum(column: Column, value: object) -> str | None:
+    """The rule a value breaks by falling below its column's minimum, or ``None``."""
     if column.minimum is None or value is None:
         return None
     if column.strictly_above and not value > column.minimum:
@@ -126,7 +127,7 @@ def _parse_cell(file: str, line: int, column: Column, text: str | None, findings
     except ValueError as exc:
         findings.append(Finding(ERROR, file, str(exc), line=line, column=column.name, value=text))
         return None
-    problem = _check_minimum(column, value)
+    problem = check_minimum(column, value)
     if problem:
         findings.append(Finding(ERROR, file, problem, line=line, column=column.name, value=text))
         return None

@@ -1,4 +1,4 @@
-"""Read and validate transaction-level MI (CSV or Parquet; millions of rows).
+"""Validate transaction-level MI (millions of rows) read by ``transaction_files``.
 
 The rows are never looped over in Python. Every column but ``transaction_id``
 holds few distinct values (two centres, some bodies, a few thousand dates), so
@@ -15,35 +15,27 @@ checked correctly, only more slowly: its distinct values are parsed one by one.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from audit_pipeline.errors import ERROR, WARNING, Finding
 from audit_pipeline.pack import parsers
 from audit_pipeline.pack.contract import TABLES, Column
-from audit_pipeline.pack.tables import _check_minimum
+from audit_pipeline.pack.tables import check_minimum
+from audit_pipeline.pack.transaction_files import KEY, LineNumbers, fold
 
 SPEC = TABLES["transactions"]
 # At most this many findings per rule and column; the rest are counted in one more finding.
 MAX_FINDINGS_PER_RULE = 50
-# Schema metadata naming the CSV file a table was read from, to count its lines when a finding needs one.
-CSV_PATH_KEY = b"audit_pipeline.csv_path"
-
-_KEY = "transaction_id"
 _ARROW_TYPES = {"date": pa.date32(), "int": pa.int64()}
 _TEXT_PARSERS: dict[str, Callable[[Column], Callable[[str], object]]] = {
     "id": lambda c: parsers.parse_id,
@@ -53,131 +45,6 @@ _TEXT_PARSERS: dict[str, Callable[[Column], Callable[[str], object]]] = {
     "text": lambda c: parsers.parse_text,
 }
 _INT64 = range(-(2**63), 2**63)
-_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
-
-
-def read_transactions(path: Path, findings: list[Finding]) -> pa.Table | None:
-    """Read the file into an Arrow table (text columns for CSV), or ``None`` with a finding."""
-    try:
-        if path.suffix.lower() == ".parquet":
-            return _read_parquet(path, findings)
-        return _read_csv(path, findings)
-    except UnicodeDecodeError:
-        line = _undecodable_line(path)
-        findings.append(Finding(ERROR, path.name, "cannot be decoded as UTF-8 or Windows-1252 text", line=line))
-    except (pa.ArrowInvalid, OSError) as exc:
-        findings.append(_unreadable(path, exc))
-    return None
-
-
-def _unreadable(path: Path, exc: Exception) -> Finding:
-    """The finding for a file pyarrow cannot read: at its first malformed row, if that is the reason."""
-    message = str(exc).splitlines()[0]
-    bad_row = _first_malformed_row(path) if "CSV parse error" in message else None
-    if bad_row is None:
-        return Finding(ERROR, path.name, f"cannot be read: {message}")
-    records = _record_lines(path)  # pyarrow numbers records (header = 1), not lines
-    line = int(records[bad_row.number - 1]) if bad_row.number and bad_row.number <= len(records) else bad_row.number
-    rule = f"has {bad_row.actual_columns} cells where the header has {bad_row.expected_columns}"
-    return Finding(ERROR, path.name, rule, line=line, value=bad_row.text)
-
-
-def _read_parquet(path: Path, findings: list[Finding]) -> pa.Table | None:
-    """Read Parquet, with text columns (but ``transaction_id``) dictionary-encoded; ``None`` with a
-    finding per column whose type holds more than one value a cell (lists, structs, maps)."""
-    schema = pq.read_schema(path)
-    nested = [f for f in schema if pa.types.is_nested(f.type)]
-    for field in nested:
-        findings.append(
-            Finding(
-                ERROR,
-                path.name,
-                f"column holds {field.type} values: each cell must be one plain value (text, number or date)",
-                column=field.name,
-            )
-        )
-    if nested:
-        return None
-    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-    return pq.read_table(path, read_dictionary=[n for n in text if _fold(n) != _KEY])
-
-
-def _read_csv(path: Path, findings: list[Finding]) -> pa.Table:
-    """Read every column as text; fall back to Windows-1252 when the file is not UTF-8."""
-    try:
-        table = _read_csv_text(path, "utf8")
-    except pa.ArrowInvalid as exc:
-        if "UTF8" not in str(exc).upper():
-            raise
-        table = _read_csv_text(path, "cp1252")
-        findings.append(Finding(WARNING, path.name, "not UTF-8; read as Windows-1252 (as Excel saves on UK machines)"))
-    return table.replace_schema_metadata({CSV_PATH_KEY: str(path).encode()})
-
-
-def _read_csv_text(path: Path, encoding: str) -> pa.Table:
-    """Read text cells, first assuming one record per line (fast), else letting quoted cells hold line breaks."""
-    try:
-        return _read_csv_as(path, encoding, multiline=False)
-    except pa.ArrowInvalid as exc:
-        if "CSV parse error" not in str(exc):
-            raise
-    return _read_csv_as(path, encoding, multiline=True)
-
-
-def _read_csv_as(path: Path, encoding: str, multiline: bool, on_invalid_row: Callable | None = None) -> pa.Table:
-    """Read ``transaction_id`` as plain text and the other columns dictionary-encoded (few distinct values).
-
-    With ``on_invalid_row`` the file is read in order on one thread, so that pyarrow knows each row's line.
-    """
-    names = _csv_header(path, encoding)
-    dictionary = pa.dictionary(pa.int32(), pa.string())
-    types = {n: pa.string() if _fold(n) == _KEY else dictionary for n in names}
-    return pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(encoding=encoding, use_threads=on_invalid_row is None),
-        parse_options=pacsv.ParseOptions(newlines_in_values=multiline, invalid_row_handler=on_invalid_row),
-        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False),
-    )
-
-
-def _csv_header(path: Path, encoding: str) -> list[str]:
-    """The column names as pyarrow reads them (quotes, BOM), from the first block only."""
-    skip_bad_rows = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: "skip")
-    reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(encoding=encoding), parse_options=skip_bad_rows)
-    reader.close()
-    return reader.schema.names
-
-
-def _first_malformed_row(path: Path) -> pacsv.InvalidRow | None:
-    """The first row whose number of cells differs from the header's (read again, in order, to know its line)."""
-    rows: list[pacsv.InvalidRow] = []
-
-    def keep(row: pacsv.InvalidRow) -> str:
-        rows.append(row)
-        return "error"
-
-    for encoding in ("utf8", "cp1252"):
-        with contextlib.suppress(pa.ArrowInvalid, UnicodeDecodeError):
-            _read_csv_as(path, encoding, multiline=True, on_invalid_row=keep)
-        if rows:
-            return rows[0]
-    return None
-
-
-def _undecodable_line(path: Path) -> int | None:
-    """The line of the first byte that Windows-1252 leaves undefined."""
-    line = 1
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 24), b""):
-            match = _CP1252_UNDEFINED.search(block)
-            if match:
-                return line + block.count(b"\n", 0, match.start())
-            line += block.count(b"\n")
-    return None
-
-
-def _fold(name: str) -> str:
-    return name.strip().lower()
 
 
 def _arrow_type(column: Column) -> pa.DataType:
@@ -190,7 +57,7 @@ def _header(raw: pa.Table, file: str, findings: list[Finding]) -> dict[str, int]
     positions: dict[str, int] = {}
     known = {c.name for c in SPEC.columns}
     for position, name in enumerate(raw.column_names):
-        folded = _fold(name)
+        folded = fold(name)
         if folded in positions:
             findings.append(Finding(ERROR, file, "the same column appears twice in the header", line=1, column=folded))
             continue
@@ -248,16 +115,16 @@ def validate_transactions(
     positions = _header(raw, file, findings)
     if positions is None:
         return None
-    ids, breaches = _check_key(raw.column(positions[_KEY]), SPEC.column(_KEY))
+    ids, breaches = _check_key(raw.column(positions[KEY]), SPEC.column(KEY))
     with ThreadPoolExecutor(max_workers=1) as pool:  # the search for repeated ids runs beside the cell checks
         repeats = pool.submit(_repeated_rows, ids)
         typed, cell_breaches = _check_columns(raw, positions, {"centre_id": centre_ids, "body_id": body_ids})
         repeated, first_rows = repeats.result()
-    lines = _LineNumbers(raw)
+    lines = LineNumbers(raw)
     for breach in breaches + cell_breaches:
         _report(breach, file, lines, findings)
     _report_repeats(ids, repeated, first_rows, file, lines, findings)
-    return pa.table({c.name: ids if c.name == _KEY else typed[c.name] for c in SPEC.columns})
+    return pa.table({c.name: ids if c.name == KEY else typed[c.name] for c in SPEC.columns})
 
 
 def _check_columns(
@@ -267,7 +134,7 @@ def _check_columns(
     typed: dict[str, pa.ChunkedArray] = {}
     breaches: list[_Breach] = []
     for column in SPEC.columns:
-        if column.name == _KEY:
+        if column.name == KEY:
             continue
         if column.name not in positions:  # an optional column left out
             typed[column.name] = pa.chunked_array([pa.nulls(raw.num_rows, _arrow_type(column))])
@@ -329,62 +196,11 @@ def _parse_cell(column: Column, cell: object) -> tuple[object, str | None]:
             return None, str(exc)
     if column.kind == "int" and value not in _INT64:
         return None, "not a whole number that fits in 64 bits"
-    problem = _check_minimum(column, value)
+    problem = check_minimum(column, value)
     return (None, problem) if problem else (value, None)
 
 
-class _LineNumbers:
-    """The line of each row as a person counts in the CSV file (header = line 1; empty lines count).
-
-    A Parquet row is numbered as if the table were written out as CSV: the first row is line 2.
-    """
-
-    def __init__(self, raw: pa.Table):
-        metadata = raw.schema.metadata or {}
-        self._csv = Path(metadata[CSV_PATH_KEY].decode()) if CSV_PATH_KEY in metadata else None
-        self._rows = raw.num_rows
-        self._lines: np.ndarray | None = None
-
-    def of(self, rows: list[int]) -> list[int]:
-        if not rows:
-            return []
-        if self._csv is not None and self._lines is None:  # counted once, and only for a finding
-            self._lines = _record_lines(self._csv)
-        if self._lines is None or len(self._lines) != self._rows + 1:
-            return [row + 2 for row in rows]  # Parquet, or lines we cannot match to rows: as if written out
-        return [int(self._lines[row + 1]) for row in rows]
-
-
-def _record_lines(path: Path) -> np.ndarray:
-    """The line (from 1) on which each record of a CSV file starts, the header first.
-
-    Empty lines hold no record (pyarrow skips them), and a line break inside a quoted cell does
-    not end its record: it is one where an odd number of quotes come before it.
-    """
-    with path.open("rb") as handle:
-        newline = b"\r" if b"\n" not in handle.read(1 << 20) and path.stat().st_size else b"\n"
-        handle.seek(0)
-        ends, after_cr, next_lines = [], [], []
-        offset, newlines, quoted, last_byte = 0, 0, False, 0
-        for block in iter(lambda: handle.read(1 << 24), b""):
-            data = np.frombuffer(block, np.uint8)
-            inside = np.bitwise_xor.accumulate(data == ord('"')) ^ quoted
-            breaks = np.flatnonzero(data == newline[0])
-            record_ends = np.flatnonzero(~inside[breaks])
-            ends.append(breaks[record_ends] + offset)
-            next_lines.append(record_ends + newlines + 2)  # the record after newline k (from 0) starts on line k + 2
-            before = np.concatenate([[last_byte], data])[breaks[record_ends]]  # the byte before each end
-            after_cr.append(before == ord("\r"))
-            offset, newlines, quoted, last_byte = offset + len(data), newlines + len(breaks), bool(inside[-1]), data[-1]
-    ends = np.concatenate([*ends, [offset]])  # the end of the file ends the last record
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    start_lines = np.concatenate([[1], *next_lines])
-    length = ends - starts
-    empty = (length <= 0) | ((length == 1) & np.concatenate([*after_cr, [False]]))
-    return start_lines[~empty]
-
-
-def _report(breach: _Breach, file: str, lines: _LineNumbers, findings: list[Finding]) -> None:
+def _report(breach: _Breach, file: str, lines: LineNumbers, findings: list[Finding]) -> None:
     """Add a finding for each of the first rows that break the rule, then one counting the rest."""
     count = pc.sum(breach.mask).as_py() or 0
     if not count:
@@ -433,7 +249,7 @@ def _repeated_rows(ids: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _report_repeats(
-    ids: pa.ChunkedArray, repeated: np.ndarray, first_rows: np.ndarray, file: str, lines: _LineNumbers, findings
+    ids: pa.ChunkedArray, repeated: np.ndarray, first_rows: np.ndarray, file: str, lines: LineNumbers, findings
 ) -> None:
     """A finding for each of the first rows that repeat an earlier ``transaction_id``, then one counting the rest."""
     if not len(repeated):
@@ -443,7 +259,7 @@ def _report_repeats(
     values = ids.take(pa.array(shown, pa.int64())).to_pylist()
     for line, first, value in zip(lines.of(shown), firsts, values, strict=True):
         rule = f"transaction_id must be unique; already used on line {first}"
-        findings.append(Finding(ERROR, file, rule, line=line, column=_KEY, value=value))
+        findings.append(Finding(ERROR, file, rule, line=line, column=KEY, value=value))
     if len(repeated) > len(shown):
         rule = f"transaction_id must be unique: {len(repeated) - len(shown)} more rows like this"
-        findings.append(Finding(ERROR, file, rule, column=_KEY))
+        findings.append(Finding(ERROR, file, rule, column=KEY))

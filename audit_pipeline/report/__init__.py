@@ -1,1 +1,12 @@
-"""TODO"""
+"""What reviewers read: the report's sections, their words, numbers, tables, charts and pages.
+
+Owns the notebook's starting point (``context.load_context``), one module per section
+beside its notebook (``sections``), the generated sentences (``narrative``), the number
+style (``fmt``), accessible HTML pieces (``display``), charts (``charts``), the nbconvert
+exporters, which own the template configuration (``exporters``), the whole report as
+HTML and PDF (``render``, which uses the exporters), the programme's index page
+(``index``), and the templates and stylesheet as package data (``templates/``).
+
+May import: ``audit_pipeline.measures``, ``audit_pipeline.pack``, ``audit_pipeline.errors``
+and ``audit_pipeline.settings``; never ``run`` or ``cli``.
+"""

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from audit_pipeline.report import fmt
-from audit_pipeline.report.render import LANG, TEMPLATES, stylesheet
+from audit_pipeline.report.exporters.page import LANG, TEMPLATES, stylesheet
 
 
 def _period_rows(programme_dir: Path) -> list[dict]:

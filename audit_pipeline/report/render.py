@@ -1,47 +1,31 @@
 """Render a period's executed notebooks into one accessible ``report.html`` and a tagged ``report.pdf``.
 
-HTML: nbconvert's ``HTMLExporter`` (as ``exporters.ReportHTMLExporter``) with the
-project template ``templates/report``, which extends ``lab`` through
-``extra_template_basedirs`` and shows outputs and narrative only: no code, no
-prompts, no scripts, nothing fetched from a network.
-PDF: WeasyPrint from that same HTML, as PDF/UA-1: A4, tagged (headings, tables,
-figures with their text alternatives), with bookmarks from the headings.
+HTML: ``exporters.html.ReportHTMLExporter`` (the exporters own the nbconvert template
+configuration) over one notebook merged from the section notebooks, with the report's titles,
+contents and provenance. PDF: WeasyPrint (``exporters.page.pdf_bytes``) from that same HTML,
+as PDF/UA-1: A4, tagged (headings, tables, figures with their text alternatives), with
+bookmarks from the headings. Render uses the exporters; they never import render.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import nbformat
 
+from audit_pipeline.report.exporters.page import (  # noqa: F401  (TEMPLATES, notebook_resources: used by run/)
+    LANG,
+    TEMPLATES,
+    first_heading,
+    notebook_resources,
+    pdf_bytes,
+    stylesheet,
+)
+
 if TYPE_CHECKING:  # only for annotations: rendering itself needs no pandas
     from audit_pipeline.measures.periods import Period
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"  # package data: the nbconvert template and the index
-CSS = TEMPLATES / "report" / "report.css"
-LANG = "en-GB"
-
-# How the report template is configured on any HTMLExporter (see exporters.py).
-TEMPLATE_OPTIONS = {
-    "template_name": "report",
-    "extra_template_basedirs": [str(TEMPLATES)],
-    "exclude_input": True,
-    "exclude_input_prompt": True,
-    "exclude_output_prompt": True,
-    "exclude_anchor_links": True,
-}
-
-
-def stylesheet() -> str:
-    """The report stylesheet (screen and A4 print), inlined into every page."""
-    return CSS.read_text(encoding="utf-8")
-
-
-def _first_heading(source: str) -> str | None:
-    return next((line.lstrip("#").strip() for line in source.splitlines() if line.startswith("#")), None)
 
 
 def merge_notebooks(paths: list[Path]) -> tuple[nbformat.NotebookNode, list[dict]]:
@@ -60,7 +44,7 @@ def merge_notebooks(paths: list[Path]) -> tuple[nbformat.NotebookNode, list[dict
             cell.id = f"{path.stem}-{index}"
             if index == 0:
                 anchor = f"section-{path.stem}"
-                title = (_first_heading(cell.source) if cell.cell_type == "markdown" else None) or path.stem
+                title = (first_heading(cell.source) if cell.cell_type == "markdown" else None) or path.stem
                 cell.metadata["report_section"] = {"id": anchor, "title": title}
                 sections.append({"title": title, "anchor": anchor})
             merged.cells.append(cell)
@@ -109,28 +93,9 @@ def report_resources(pack, period: Period, sections: list[dict], manifest: dict 
     }
 
 
-def notebook_resources(nb: nbformat.NotebookNode, name: str = "") -> dict:
-    """Template resources for one notebook converted on its own (``jupyter nbconvert --to ...``)."""
-    title = next(
-        (_first_heading(c.source) for c in nb.cells if c.cell_type == "markdown" and _first_heading(c.source)), None
-    )
-    title = nb.metadata.get("title") or title or name or "Audit report section"
-    return {
-        "lang": LANG,
-        "title": title,
-        "kicker": "Audit report section",
-        "heading": title,
-        "subtitle": "",
-        "description": title,
-        "sections": [],
-        "css": stylesheet(),
-        "footer": "Produced from an executed section notebook; figures are traceable to its data pack.",
-    }
-
-
 def html_exporter():
-    """The configured nbconvert exporter for reports."""
-    from audit_pipeline.report.exporters import ReportHTMLExporter
+    """The configured nbconvert exporter for reports (``exporters.html.ReportHTMLExporter``)."""
+    from audit_pipeline.report.exporters.html import ReportHTMLExporter  # nbconvert loads only to render
 
     return ReportHTMLExporter()
 
@@ -141,17 +106,6 @@ def render_html(pack, period: Period, notebooks: list[Path], manifest: dict | No
     resources = {"report": report_resources(pack, period, sections, manifest), "metadata": {"name": "report"}}
     body, _ = html_exporter().from_notebook_node(merged, resources=resources)
     return body
-
-
-def pdf_bytes(html: str, base_url: Path | str | None = None) -> bytes:
-    """A tagged A4 PDF (PDF/UA-1) of report HTML, with bookmarks from its headings."""
-    from weasyprint import HTML
-
-    buffer = io.BytesIO()
-    HTML(string=html, base_url=str(base_url) if base_url else None).write_pdf(
-        buffer, pdf_variant="pdf/ua-1", uncompressed_pdf=False
-    )
-    return buffer.getvalue()
 
 
 def render_pdf(html: str, target: Path, base_url: Path) -> None:

@@ -1,0 +1,166 @@
+"""Section 05, notebooks/05_recommendations: the tracker, evidence, overdue items, revisions and changes."""
+
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import HTML
+
+from audit_pipeline.measures import periods as P
+from audit_pipeline.measures import recommendations
+from audit_pipeline.report import display, fmt
+from audit_pipeline.report.context import Context
+from audit_pipeline.report.sections.common import period_labels
+
+
+def _tracker(ctx: Context, period: P.Period | None = None) -> pd.DataFrame:
+    """The recommendation tracker at ``period`` (the reported period by default)."""
+    t = ctx.tables
+    return recommendations.tracker(t["recommendations"], t["recommendation_status"], t["periods"], period or ctx.period)
+
+
+def recommendation_chart(ctx: Context) -> HTML:
+    """Recommendations by assessed status over time (chart)."""
+    from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
+
+    t = ctx.tables
+    upto = [p for p in P.all_periods(t["periods"]) if p.start <= ctx.period.start]
+    series = recommendations.status_series(t["recommendations"], t["recommendation_status"], t["periods"], upto)
+    return display.figure(charts.recommendation_status(series), "Recommendations by assessed status over time")
+
+
+def tracker_table(ctx: Context) -> HTML:
+    """Every recommendation's assessed and reported status, target and flags."""
+    track = _tracker(ctx)
+    track["status_words"] = track["status"].map(fmt.words)
+    track["reported_words"] = track["reported_status"].map(
+        lambda s: fmt.words(s) if isinstance(s, str) else "Not reported"
+    )
+    labels = period_labels(ctx)
+    track["flags"] = [
+        "; ".join(
+            w
+            for w, on in (
+                ("Overdue", o),
+                ("Reported implemented, not confirmed", r),
+                (f"Not reassessed this period (last assessed {labels.get(a, a)})", n),
+            )
+            if on
+        )
+        or "None"
+        for o, r, n, a in zip(
+            track["overdue"],
+            track["reported_not_confirmed"],
+            track["not_reassessed"],
+            track["assessed_period_id"],
+            strict=True,
+        )
+    ]
+    return display.table(
+        track,
+        f"Recommendation tracker at {ctx.period.label}: recommendations made by {fmt.date(ctx.period.end)}, "
+        "the auditor's assessed status beside the status the body reported",
+        {
+            "rec_id": "Ref",
+            "source_report": "Source",
+            "text": "Recommendation",
+            "owner": "Owner",
+            "status_words": "Assessed status",
+            "reported_words": "Reported status",
+            "target_in_force": "Target date",
+            "flags": "Flags",
+        },
+    )
+
+
+def _recommendation_list(ctx: Context, selected: str, describe, empty: str) -> HTML:
+    """A bulleted list of the tracker rows where column ``selected`` holds (true or present)."""
+    track = _tracker(ctx)
+    rows = track[track[selected].notna() & track[selected].astype(bool)]
+    return display.bullets((describe(r) for _, r in rows.iterrows()), empty=empty)
+
+
+def evidence_list(ctx: Context) -> HTML:
+    """The evidence recorded for each recommendation's latest assessment."""
+    labels = period_labels(ctx)
+    return _recommendation_list(
+        ctx,
+        "evidence",
+        lambda r: (
+            f"{r['rec_id']} (assessed {labels.get(r['assessed_period_id'], r['assessed_period_id'])}): {r['evidence']}"
+        ),
+        "No evidence is recorded for the assessments up to this period.",
+    )
+
+
+def overdue_list(ctx: Context) -> HTML:
+    """Each overdue recommendation, with its target and status."""
+    return _recommendation_list(
+        ctx,
+        "overdue",
+        lambda r: (
+            f"{r['rec_id']} ({r['source_report']}): target {fmt.date(r['target_in_force'])}, status {fmt.words(r['status']).lower()}"
+        ),
+        "No recommendation is overdue.",
+    )
+
+
+def not_confirmed_list(ctx: Context) -> HTML:
+    """Each recommendation reported implemented but not confirmed by audit."""
+    return _recommendation_list(
+        ctx,
+        "reported_not_confirmed",
+        lambda r: f"{r['rec_id']}: reported implemented, assessed as {fmt.words(r['status']).lower()}",
+        "No recommendation is reported as implemented without audit confirmation.",
+    )
+
+
+def revisions_table(ctx: Context) -> HTML:
+    """Revised target dates, with the original target and the reason."""
+    t = ctx.tables
+    table = recommendations.revisions(t["recommendations"], t["recommendation_status"], t["periods"], ctx.period)
+    table["period_id"] = table["period_id"].map(period_labels(ctx))
+    return display.table(
+        table,
+        "Revised target dates, with the original target and the reason given",
+        {
+            "rec_id": "Ref",
+            "period_id": "Revised in",
+            "original_target_date": "Original target",
+            "current_target_date": "Revised target",
+            "revision_reason": "Reason",
+        },
+        formats={"original_target_date": lambda d: fmt.date(d) if not pd.isna(d) else "None set"},
+    )
+
+
+def changes_table(ctx: Context) -> HTML:
+    """Changes in assessed status since the previous period (or that there is none)."""
+    before = _tracker(ctx, ctx.previous) if ctx.previous else None
+    table = recommendations.changes_since(_tracker(ctx), before)
+    if ctx.previous is None:
+        return display.paragraphs(
+            ["This is the first period in the pack, so there is no previous period to compare with."]
+        )
+    table["now"] = table["status"].map(fmt.words)
+    table["before"] = [
+        "Not yet made" if new else fmt.words(s) for new, s in zip(table["new"], table["previous_status"], strict=True)
+    ]
+    return display.table(
+        table,
+        f"Changes in assessed status since {ctx.previous.label}",
+        {"rec_id": "Ref", "before": f"At {ctx.previous.label}", "now": f"At {ctx.period.label}"},
+    )
+
+
+def source_table(ctx: Context) -> HTML:
+    """Recommendations implemented, by source report."""
+    by_source = ctx.figures["recommendations"]["by_source"]
+    frame = pd.DataFrame(
+        [(k, v["total"], v["implemented"]) for k, v in by_source.items()], columns=["source", "total", "implemented"]
+    )
+    return display.table(
+        frame,
+        "Recommendations implemented by source report",
+        {"source": "Source report", "total": "Recommendations", "implemented": "Implemented"},
+        numeric=["total", "implemented"],
+    )

@@ -1,0 +1,103 @@
+"""Section 01, notebooks/01_summary: title, headline figures, executive summary, delivery confidence."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+from IPython.display import HTML
+
+from audit_pipeline.measures import finance
+from audit_pipeline.measures.summary import official_rating
+from audit_pipeline.report import display, fmt, narrative
+from audit_pipeline.report.context import Context
+
+
+def title_block(ctx: Context) -> HTML:
+    """Programme, period and the date the data are as at."""
+    prog = ctx.pack.programme
+    return HTML(
+        '<div class="title-block">'
+        f'<p class="programme">{html.escape(prog["name"])} ({html.escape(prog["sponsor"])})</p>'
+        f'<p class="period">Period reported: {html.escape(ctx.period.label)} '
+        f"({fmt.date(ctx.period.start)} to {fmt.date(ctx.period.end)}), financial year {fmt.financial_year(ctx.period.end)}</p>"
+        f'<p class="as-at">Data as at {fmt.date(ctx.period.end)}</p></div>'
+    )
+
+
+def headlines(ctx: Context) -> HTML:
+    """Headline figures, each with its comparison point."""
+    f = ctx.figures
+    now = finance.estimates_in_force(ctx.tables["estimates"], ctx.period.end)
+    c = f["costs"]
+    spent = c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"]
+    cost_est, save_est = finance.find_estimate(now, "implementation_cost"), finance.find_estimate(now, "annual_savings")
+    rec = f["recommendations"]
+    by_source = "; ".join(f"{v['implemented']} of {v['total']} {k}" for k, v in rec["by_source"].items())
+    items = [
+        (
+            "Implementation costs to date",
+            ("at least " if c["departmental_not_collated_bodies"] else "") + fmt.money(spent),
+            (
+                f"Estimate: {fmt.money_range(cost_est['low_gbp_m'], cost_est['high_gbp_m'])}."
+                if cost_est is not None
+                else "No estimate in the pack."
+            )
+            + (
+                f" Incomplete: {fmt.count(c['departmental_not_collated_bodies'], 'body has', 'bodies have')} not collated departmental costs."
+                if c["departmental_not_collated_bodies"]
+                else ""
+            ),
+        ),
+        (
+            "Programme savings to date (shared services only)",
+            fmt.money(f["savings"]["shared_services_to_date_gbp_m"]),
+            f"Estimate: {fmt.money_range(save_est['low_gbp_m'], save_est['high_gbp_m'])} a year ({save_est['scope']})"
+            if save_est is not None
+            else "No estimate in the pack",
+        ),
+        (
+            "Customers served",
+            fmt.count(f["onboarding"]["customers_served"]),
+            f"{f['onboarding']['onboarded']} of {f['onboarding']['bodies']} bodies onboarded; {f['onboarding']['overdue']} overdue",
+        ),
+        (
+            "Recommendations implemented",
+            f"{rec['implemented']} of {rec['total']}",
+            f"Implementation rate {fmt.share(rec['implementation_rate'])}; {rec['overdue']} overdue"
+            + (f". By source: {by_source}" if by_source else ""),
+        ),
+    ]
+    return HTML(display.headline_html(items))
+
+
+def summary_text(ctx: Context) -> HTML:
+    """The executive summary, generated from the figures."""
+    return display.paragraphs(narrative.executive_summary(ctx.pack, ctx.period, ctx.figures))
+
+
+def ratings(ctx: Context) -> HTML:
+    """The official delivery confidence rating (if any) beside the pipeline's derived rating."""
+    official = official_rating(ctx.tables["delivery_confidence"], ctx.tables["periods"], ctx.period)
+    derived = narrative.derived_rating(ctx.figures, ctx.thresholds)
+    rows = []
+    if official:
+        when = "this period" if official["current"] else f"latest available, from {official['period_id']}"
+        assessor = official["assessor"] or "assessor not stated"
+        rows.append(("Official delivery confidence", fmt.words(official["rating"]), f"{assessor} ({when})"))
+    else:
+        rows.append(
+            (
+                "Official delivery confidence",
+                "Not available",
+                "The data pack holds no official rating up to this period",
+            )
+        )
+    reasons = "; ".join(derived["reasons"]) or "no concerns under the pipeline's rules"
+    rows.append(("Derived rating", fmt.words(derived["rating"]), f"{derived['label']}. Basis: {reasons}."))
+    frame = pd.DataFrame(rows, columns=["what", "rating", "basis"])
+    return display.table(
+        frame,
+        "Delivery confidence: official rating and the pipeline's derived rating",
+        {"what": "Rating", "rating": "Value", "basis": "Source and basis"},
+    )
