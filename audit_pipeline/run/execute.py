@@ -59,13 +59,21 @@ class CellWatch:
         return next((i for i, c in enumerate(nb.cells) if c is cell), None)
 
 
+QUIET = ("poll_output_msg", "Timeout waiting for execute reply", "Kernel died while waiting for execute reply")
+
+
+def _shows_error(cell) -> bool:
+    return any(output.get("output_type") == "error" for output in cell.get("outputs", []))
+
+
 class _QuietAfterTimeout(logging.Filter):
-    """Drop what nbclient leaves behind when it stops a cell that timed out: its log line, and
-    asyncio's complaint about its abandoned output-polling task. The run reports the timeout itself."""
+    """Drop what nbclient leaves behind when it stops a cell that timed out or finds its kernel dead:
+    its log line, and asyncio's complaint about its abandoned output-polling task. The run reports
+    these itself."""
 
     def filter(self, record) -> bool:
         text = record.getMessage()
-        return "poll_output_msg" not in text and "Timeout waiting for execute reply" not in text
+        return not any(quiet in text for quiet in QUIET)
 
 
 def _quieten_logs() -> None:
@@ -126,15 +134,11 @@ def execute(
         if isinstance(exc, CellTimeoutError):
             message = f"the cell ran longer than the timeout ({timeout} s) and was stopped"
         elif isinstance(exc, DeadKernelError):
-            message = f"the kernel died ({forkserver.describe_exit(provisioner.exit_code(connection_file))})"
+            code = provisioner.exit_code(connection_file)
+            message = "the kernel died" + (f": {forkserver.describe_exit(code)}" if code is not None else "")
         else:
             message = str(exc).splitlines()[0] if str(exc) else ""
-        cell = watch.cell
-        if cell is not None and cell.get("cell_type") == "code":
-            cell.setdefault("outputs", []).append(
-                nbformat.v4.new_output("error", ename=type(exc).__name__, evalue=message, traceback=[message])
-            )
-        failure = (cell, type(exc).__name__, message, watch.nb)
+        failure = (watch.cell, type(exc).__name__, message, watch.nb)
     finally:
         provisioner.exit_code(connection_file)
         shutil.rmtree(folder, ignore_errors=True)
@@ -142,6 +146,9 @@ def execute(
         nbformat.write(normalised(nb), str(output))
         return output
     cell, ename, evalue, kept = failure
+    if cell is not None and cell.get("cell_type") == "code" and not _shows_error(cell):
+        error = nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+        cell.setdefault("outputs", []).append(error)  # a stopped cell, or a magic's error shown on stderr
     if kept is not None:
         nbformat.write(normalised(kept), str(output))
     raise NotebookExecutionError(

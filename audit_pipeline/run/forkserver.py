@@ -304,7 +304,7 @@ def describe_exit(code: int | None) -> str:
             name = signal.Signals(-code).name
         except ValueError:
             name = str(-code)
-        hint = " (out of memory, or killed)" if -code == signal.SIGKILL else ""
+        hint = " (out of memory?)" if -code == signal.SIGKILL else ""
         return f"killed by signal {name}{hint}"
     return f"exited with status {code}"
 
