@@ -156,3 +156,28 @@ def test_a_dead_kernel_is_reported_with_how_it_ended(how, told, tmp_path):
     assert_names_the_cell(error, kept, how)
     if provisioner.registered() and forkserver.fork_enabled():  # forked: the server reports its real status
         assert told in error.evalue, error.evalue
+
+
+@pytest.mark.parametrize("exit_line", ["import sys; sys.exit(0)", "raise SystemExit"])
+def test_a_section_that_exits_fails_the_run_and_publishes_nothing(exit_line, tmp_path):
+    """``sys.exit(0)`` in a section must not publish a report with that section cut short."""
+    import shutil
+
+    from pipeline_runs import cli, code_snapshot, copy_pack, run_args
+
+    code = code_snapshot(tmp_path / "code")
+    pack = copy_pack(tmp_path / "pack")
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(code / "notebooks", notebooks, ignore=shutil.ignore_patterns("*.py"))
+    nb = nbformat.read(notebooks / "01_summary.ipynb", as_version=4)
+    nb.cells.insert(4, nbformat.v4.new_code_cell(exit_line))
+    nbformat.write(nb, notebooks / "01_summary.ipynb")
+    out = tmp_path / "out"
+    result = cli(code, *run_args(pack, out, "--period", "A", "--notebooks", str(notebooks)))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "notebook 01_summary.ipynb failed in cell 5 (In [" in result.stderr
+    assert "SystemExit" in result.stderr
+    kept = nbformat.read(out / "hand" / "failed" / "A" / "01_summary.ipynb", as_version=4)
+    assert kept.cells[5].source == exit_line  # papermill's parameters cell comes before it
+    assert not (out / "hand" / "A").exists()  # nothing published

@@ -131,7 +131,7 @@ class ForkServer:
                     self.ended.notify_all()
                     last = self.retired and not self.running
                 if last:
-                    self.close(wait=False)
+                    self.end()
 
     def exit_code(self, pid: int) -> int | None:
         with self.ended:
@@ -189,7 +189,13 @@ class ForkServer:
             self.retired = True
             idle = not self.running
         if idle:
-            self.close(wait=False)
+            self.end()
+
+    def end(self) -> None:
+        """End it now, whatever it is doing (a warm-up may take seconds): for a server with no children."""
+        self.close(wait=False)
+        with contextlib.suppress(OSError):
+            self.process.terminate()
 
     def close(self, wait: bool = True) -> None:
         """Close its pipe, which ends it (and so its children); with ``wait``, until it has gone."""
