@@ -173,7 +173,7 @@ def run(
     import os
 
     from audit_pipeline.errors import DataPackError
-    from audit_pipeline.run.execute import start_fork_server
+    from audit_pipeline.run.forkserver import start_fork_server
 
     start_fork_server()  # kernels' imports begin now, beside ours (stopped if nothing needs running)
     from audit_pipeline.run.runner import RunOptions

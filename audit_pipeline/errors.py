@@ -83,14 +83,26 @@ class NotebookExecutionError(PipelineError):
 
     exit_code = 1
 
-    def __init__(self, period_id: str, notebook: str, cell_index: int | None, ename: str, evalue: str, saved_at: str):
+    def __init__(
+        self,
+        period_id: str,
+        notebook: str,
+        cell_index: int | None,
+        ename: str,
+        evalue: str,
+        saved_at: str,
+        execution_count: int | None = None,
+    ):
         self.period_id = period_id
         self.notebook = notebook
-        self.cell_index = cell_index
+        self.cell_index = cell_index  # in the kept notebook, counting from 0 as nbformat does
         self.ename = ename
         self.evalue = evalue
         self.saved_at = saved_at
+        self.execution_count = execution_count  # the cell's In [n], when it ran
         cell = f"cell {cell_index}" if cell_index is not None else "an unknown cell"
+        if execution_count is not None:
+            cell += f" (In [{execution_count}])"
         super().__init__(
             f"period {period_id}: notebook {notebook} failed in {cell}: {ename}: {evalue}\n"
             f"The executed notebook, with the error, is kept at {saved_at}"

@@ -344,7 +344,8 @@ def test_a_hanging_notebook_is_stopped_by_the_timeout(site):
     error = result.stderr[result.stderr.index("Error:") :]
     # Cell 5 of the executed notebook: papermill's parameters cell comes before the one added.
     assert re.search(
-        r"period A: notebook 01_summary\.ipynb failed in cell 5: CellTimeoutError: .*timeout \(5 s\)", error
+        r"period A: notebook 01_summary\.ipynb failed in cell 5 \(In \[\d+\]\): CellTimeoutError: .*timeout \(5 s\)",
+        error,
     ), error
     assert "Traceback" not in result.stderr
     kept = out / "hand" / "failed" / "A" / "01_summary.ipynb"

@@ -11,9 +11,9 @@ import nbformat
 import papermill
 import pytest
 
-from audit_pipeline.run import execute
+from audit_pipeline.run import notebooks
 
-NOTEBOOKS = execute.section_notebooks()
+NOTEBOOKS = notebooks.section_notebooks()
 
 
 def test_there_are_six_sections():

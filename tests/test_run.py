@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from audit_pipeline.errors import UsageError
-from audit_pipeline.run import execute
+from audit_pipeline.run import notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2013-14-Q4"
@@ -37,7 +37,7 @@ def test_period_folder_layout(seed_run):
     names = {p.name for p in seed_run.iterdir()}
     assert {"report.html", "metrics.json", "manifest.json", "notebooks"} <= names
     executed = sorted(p.name for p in (seed_run / "notebooks").glob("*.ipynb"))
-    assert executed == [p.name for p in execute.section_notebooks()]
+    assert executed == [p.name for p in notebooks.section_notebooks()]
     assert (seed_run.parent / "index.html").exists()
     assert not [p for p in seed_run.parent.iterdir() if p.name.startswith((".staging", ".retired"))]
 
@@ -75,7 +75,7 @@ def test_manifest_records_provenance(seed_run):
     files = manifest["inputs"]["files"]
     assert len(files["costs.csv"]) == 64 and "transactions.csv" in files
     assert manifest["parameters"] == {"data_dir": str((ROOT / "data" / "ngss").resolve()), "period_id": PERIOD}
-    assert set(manifest["notebooks"]) == {p.name for p in execute.section_notebooks()}
+    assert set(manifest["notebooks"]) == {p.name for p in notebooks.section_notebooks()}
     assert manifest["packages"]["papermill"] != "not installed"
     assert manifest["code_revision"]
 
@@ -84,7 +84,7 @@ def test_rerun_is_byte_identical(seed_run, tmp_path):
     result = run_cli("run", "--period", PERIOD, "--out", str(tmp_path), "--format", "html")
     assert result.returncode == 0, result.stderr
     again = tmp_path / "ngss" / PERIOD
-    for name in ["report.html", "metrics.json", *[f"notebooks/{p.name}" for p in execute.section_notebooks()]]:
+    for name in ["report.html", "metrics.json", *[f"notebooks/{p.name}" for p in notebooks.section_notebooks()]]:
         assert (again / name).read_bytes() == (seed_run / name).read_bytes(), name
 
 
@@ -166,12 +166,12 @@ def test_parameters_are_checked_before_any_kernel_starts(tmp_path):
 
 
 def test_mistyped_parameter_is_an_error():
-    notebook = execute.section_notebooks()[0]
+    notebook = notebooks.section_notebooks()[0]
     with pytest.raises(UsageError, match="must be Optional\\[str\\], not int"):
-        execute.check_parameters(notebook, {"data_dir": None, "period_id": 2014})
+        notebooks.check_parameters(notebook, {"data_dir": None, "period_id": 2014})
     with pytest.raises(UsageError, match="has no parameter 'period'"):
-        execute.check_parameters(notebook, {"period": "x"})
-    execute.check_parameters(notebook, {"data_dir": None, "period_id": "2013-14-Q4"})
+        notebooks.check_parameters(notebook, {"period": "x"})
+    notebooks.check_parameters(notebook, {"data_dir": None, "period_id": "2013-14-Q4"})
 
 
 def test_usage_errors_exit_2_without_traceback(tmp_path):

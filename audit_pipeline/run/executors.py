@@ -28,7 +28,8 @@ def run_unit(name: str, source: bytes, parameters: dict, period_id: str, timeout
     The kernel's working folder is ``<scratch>/work``, so whatever a notebook writes there stays
     apart from every other unit running at the same time, and is removed with the folder."""
     from audit_pipeline.errors import NotebookExecutionError
-    from audit_pipeline.run.execute import execute, temporary_folder
+    from audit_pipeline.run.execute import execute
+    from audit_pipeline.run.forkserver import temporary_folder
 
     scratch = Path(temporary_folder("unit"))
     try:
@@ -41,7 +42,8 @@ def run_unit(name: str, source: bytes, parameters: dict, period_id: str, timeout
             execute(notebook, output, parameters, period_id, timeout, cwd=scratch / "work")
         except NotebookExecutionError as exc:
             failed = output.read_bytes() if output.exists() else source
-            return UnitResult(failed, {"cell_index": exc.cell_index, "ename": exc.ename, "evalue": exc.evalue})
+            error = {"cell_index": exc.cell_index, "execution_count": exc.execution_count}
+            return UnitResult(failed, {**error, "ename": exc.ename, "evalue": exc.evalue})
         return UnitResult(output.read_bytes())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

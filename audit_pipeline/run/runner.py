@@ -23,8 +23,9 @@ from audit_pipeline.errors import NotebookExecutionError, PipelineError, UsageEr
 from audit_pipeline.measures import periods as P
 from audit_pipeline.pack.cache import input_hashes, load_pack_cached
 from audit_pipeline.pack.load import Pack
-from audit_pipeline.run import execute, keys, publish
+from audit_pipeline.run import forkserver, keys, publish
 from audit_pipeline.run.executors import UnitResult, make_executor, run_unit
+from audit_pipeline.run.notebooks import check_parameters, section_notebooks
 from audit_pipeline.run.progress import Progress
 from audit_pipeline.settings import DEFAULT_TIMEOUT, NOTEBOOK_DIR
 
@@ -131,10 +132,10 @@ def run(options: RunOptions) -> list[Path]:
         raise UsageError(f"--executor takes local or dask, not {options.executor!r}")
     if options.executor == "dask" and not options.scheduler and options.client is None:
         raise UsageError("--executor dask needs --scheduler ADDRESS (for example tcp://127.0.0.1:8786)")
-    notebooks = execute.section_notebooks(options.notebook_dir)
+    notebooks = section_notebooks(options.notebook_dir)
     if not notebooks:
         raise UsageError(f"no section notebooks (named like 01_name.ipynb) in {options.notebook_dir}")
-    execute.start_fork_server()  # it imports what kernels need while we plan (stopped if not needed)
+    forkserver.start_fork_server()  # it imports what kernels need while we plan (stopped if not needed)
     pack = load_pack_cached(options.data_dir)  # DataPackError when invalid: nothing executed
     periods = choose_periods(pack, options.period_ids, options.all_periods)
     programme_dir = options.out_dir.resolve() / pack.programme["programme_id"]
@@ -142,7 +143,7 @@ def run(options: RunOptions) -> list[Path]:
     stream = options.progress_stream
     with publish.run_lock(programme_dir, stream=stream):
         publish.sweep(programme_dir)
-        execute.sweep_temporary()
+        forkserver.sweep_temporary()
         plans = plan(pack, periods, notebooks, formats, programme_dir)
         todo = [p for p in plans if options.force or not p.fresh]
         progress = Progress(periods=[p.period.period_id for p in todo], units=len(notebooks), stream=stream)
@@ -153,7 +154,7 @@ def run(options: RunOptions) -> list[Path]:
                 why = "forced (--force)" if stale.fresh else summarise_reasons(stale.reasons, len(notebooks))
                 progress.note(f"{stale.period.period_id}: to build: {why}")
             if not todo:
-                execute.stop_fork_server(wait=False)
+                forkserver.stop_fork_server(wait=False)
             published = _build(pack, todo, programme_dir, options, progress) if todo else []
             if published or not (programme_dir / "index.html").exists():
                 from audit_pipeline.report.index import write_index
@@ -303,16 +304,16 @@ class _Build:
                 self.progress.step(unit.period.period_id, unit.notebook.name, reused=True)
                 self._store(unit, cached)
         if self.units or self.renders:
-            execute.start_fork_server()
+            forkserver.start_fork_server()
         if self.units:
             checked = set()
             for unit in self.units:  # before any kernel starts: a wrong parameter is a usage error
                 if unit.notebook not in checked:
-                    execute.check_parameters(unit.notebook, unit.parameters)
+                    check_parameters(unit.notebook, unit.parameters)
                     checked.add(unit.notebook)
         executor = None
-        if self.units and self.local and (server := execute.fork_server()) is not None:
-            server.warm(str(self.pack.directory), list(dict.fromkeys(u.period.period_id for u in self.units)))
+        if self.units and self.local and (server := forkserver.fork_server()) is not None:
+            server.warm(str(self.pack.directory))
         try:
             if self.units and not self.local:
                 executor = self.remote = _remote_executor(self.options)
@@ -377,7 +378,7 @@ class _Build:
         for future, (_, _, local) in self.futures.items():
             if local:
                 future.cancel()
-        execute.stop_fork_server()  # its kernels and renderings die with it, so what runs ends now
+        forkserver.stop_fork_server()  # its kernels and renderings die with it, so what runs ends now
 
 
 def _remote_executor(options: RunOptions):
@@ -390,7 +391,7 @@ def _remote_executor(options: RunOptions):
 
 def _render(data_dir: str, plan_: PeriodPlan, folder: str) -> None:
     """Render a period in a child of the fork server (so renderings run beside notebooks, on any core)."""
-    execute.call_forked(("audit_pipeline.run.runner", "render_period_job"), data_dir, plan_, folder)
+    forkserver.call_forked(("audit_pipeline.run.runner", "render_period_job"), data_dir, plan_, folder)
 
 
 def render_period_job(data_dir: str, plan_: PeriodPlan, folder: str) -> None:
@@ -408,7 +409,13 @@ def _failure(unit: keys.Unit, result: UnitResult, programme_dir: Path) -> Notebo
     kept.write_bytes(result.notebook)
     error = result.error
     return NotebookExecutionError(
-        unit.period.period_id, unit.notebook.name, error["cell_index"], error["ename"], error["evalue"], str(kept)
+        unit.period.period_id,
+        unit.notebook.name,
+        error["cell_index"],
+        error["ename"],
+        error["evalue"],
+        str(kept),
+        execution_count=error.get("execution_count"),
     )
 
 
@@ -438,7 +445,7 @@ def status(data_dir: Path, out_dir: Path, formats=None, notebook_dir: Path = NOT
     periods = P.all_periods(pack.tables["periods"])
     chosen = _check_formats(formats) if formats is not None else None
     rows = []
-    for p in plan(pack, periods, execute.section_notebooks(notebook_dir), chosen, programme_dir):
+    for p in plan(pack, periods, section_notebooks(notebook_dir), chosen, programme_dir):
         published = (programme_dir / p.period.period_id / "manifest.json").exists()
         state = "fresh" if p.fresh else ("stale" if published else "missing")
         rows.append(
