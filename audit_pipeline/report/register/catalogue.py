@@ -338,3 +338,88 @@ def threshold(reg, name: str, unit: str = "days") -> str:
         function="audit_pipeline.pack.programme.read_programme",
         check={"op": "programme", "key": f"thresholds.{name}"},
     )
+
+
+def count_rows(reg, figure_id: str, label: str, definition: str, inputs: list[dict], function: str) -> str:
+    """A count of the rows listed in ``inputs`` (re-derived by counting them)."""
+    if figure_id in reg.entries:
+        return reg.again(figure_id)
+    n = sum(i["rows"] for i in inputs)
+    return reg.add(
+        figure_id,
+        n,
+        fmt.count(n),
+        label=label,
+        unit="rows",
+        definition=definition,
+        inputs=inputs,
+        function=function,
+        check={"op": "count"},
+    )
+
+
+SERVICE = {
+    "volume": ("Transactions received in the period", "transactions", "count", fmt.count),
+    "within_sla_share": ("Share completed within SLA", "share", "within_sla_share", fmt.share),
+    "median_days_to_complete": ("Median days to complete", "days", "median_days", lambda v: fmt.number(v, 1)),
+    "open_at_end": ("Transactions open at the period end", "transactions", "open_at_end", fmt.count),
+}
+SERVICE_DEFINITIONS = {
+    "volume": "Count of transactions with received_date within P.",
+    "within_sla_share": (
+        "Transactions received within P completed with (completed - received) in days <= sla_days, "
+        "divided by volume, rounded to 4 places."
+    ),
+    "median_days_to_complete": "Median of (completed - received) in days over transactions received within P and completed.",
+    "open_at_end": "Transactions received on or before End and not completed by End (whatever their period).",
+}
+
+
+def service(reg, figures: dict, centre: str, name: str) -> str:
+    """A transaction-derived figure of a centre (``service.<centre>.<name>`` of metrics.json)."""
+    figure_id = f"service.{centre}.{name}"
+    if figure_id in reg.entries:
+        return reg.again(figure_id)
+    value = figures["service"][centre][name]
+    label, unit, op, show = SERVICE[name]
+    start, end = reg.period.start.date().isoformat(), reg.period.end.date().isoformat()
+    where = {"centre_id": centre, "start": start, "end": end}
+    volume = figures["service"][centre]["volume"]
+    rows = figures["service"][centre]["open_at_end"] if name == "open_at_end" else volume
+    text = (
+        f"centre_id {centre}, received on or before {end}, not completed by then"
+        if name == "open_at_end"
+        else f"centre_id {centre}, received_date {start} to {end}"
+    )
+    return reg.add(
+        figure_id,
+        value,
+        show(value),
+        label=f"{label}, {centre}",
+        unit=unit,
+        definition=SERVICE_DEFINITIONS[name],
+        inputs=[reg.transactions_input(text, rows, where)],
+        function=M + "service.service_figures",
+        check={"op": "tx_" + op},
+        metric=f"service.{centre}.{name}",
+    )
+
+
+def cell_value(
+    reg, figure_id: str, table: str, line: int, column: str, value, display: str, label: str, definition: str
+) -> str:
+    """One value of one row of a pack table, shown as it is (re-derived by reading that cell)."""
+    if figure_id in reg.entries:
+        return reg.again(figure_id, display)
+    frame = reg.pack.tables[table]
+    return reg.add(
+        figure_id,
+        value,
+        display,
+        label=label,
+        unit=column,
+        definition=definition,
+        inputs=[reg.rows(table, frame["_line"] == line, f"line {line}, column {column}")],
+        function="audit_pipeline.pack.load.load_pack",
+        check={"op": "value", "column": column},
+    )
