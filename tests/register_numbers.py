@@ -17,7 +17,7 @@ import re
 
 from bs4 import BeautifulSoup
 
-NUMBER = re.compile(r"(?<![\w.,\-/£$])\d[\d,]*(?:\.\d+)?(?![\w\-/]|[.,]\d)")
+NUMBER = re.compile(r"(?<![\w.,\-/])\d[\d,]*(?:\.\d+)?(?![\w\-/]|[.,]\d)")
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 DATE = re.compile(rf"\b\d{{1,2}} (?:{MONTHS}) \d{{4}}\b")
 FINANCIAL_YEAR = re.compile(r"\b(?:19|20)\d\d-\d\d\b")
