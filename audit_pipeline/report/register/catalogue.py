@@ -15,6 +15,7 @@ from audit_pipeline.measures import onboarding as OB
 from audit_pipeline.measures import recommendations as R
 from audit_pipeline.measures.periods import ids_after, ids_up_to
 from audit_pipeline.report import fmt
+from audit_pipeline.report.register.transactions import SERVICE, SERVICE_DEFINITIONS, service  # noqa: F401
 
 M = "audit_pipeline.measures."
 UP_TO = "period up to {p}"
@@ -355,53 +356,6 @@ def count_rows(reg, figure_id: str, label: str, definition: str, inputs: list[di
         inputs=inputs,
         function=function,
         check={"op": "count"},
-    )
-
-
-SERVICE = {
-    "volume": ("Transactions received in the period", "transactions", "count", fmt.count),
-    "within_sla_share": ("Share completed within SLA", "share", "within_sla_share", fmt.share),
-    "median_days_to_complete": ("Median days to complete", "days", "median_days", lambda v: fmt.number(v, 1)),
-    "open_at_end": ("Transactions open at the period end", "transactions", "open_at_end", fmt.count),
-}
-SERVICE_DEFINITIONS = {
-    "volume": "Count of transactions with received_date within P.",
-    "within_sla_share": (
-        "Transactions received within P completed with (completed - received) in days <= sla_days, "
-        "divided by volume, rounded to 4 places."
-    ),
-    "median_days_to_complete": "Median of (completed - received) in days over transactions received within P and completed.",
-    "open_at_end": "Transactions received on or before End and not completed by End (whatever their period).",
-}
-
-
-def service(reg, figures: dict, centre: str, name: str) -> str:
-    """A transaction-derived figure of a centre (``service.<centre>.<name>`` of metrics.json)."""
-    figure_id = f"service.{centre}.{name}"
-    if figure_id in reg.entries:
-        return reg.again(figure_id)
-    value = figures["service"][centre][name]
-    label, unit, op, show = SERVICE[name]
-    start, end = reg.period.start.date().isoformat(), reg.period.end.date().isoformat()
-    where = {"centre_id": centre, "start": start, "end": end}
-    volume = figures["service"][centre]["volume"]
-    rows = figures["service"][centre]["open_at_end"] if name == "open_at_end" else volume
-    text = (
-        f"centre_id {centre}, received on or before {end}, not completed by then"
-        if name == "open_at_end"
-        else f"centre_id {centre}, received_date {start} to {end}"
-    )
-    return reg.add(
-        figure_id,
-        value,
-        show(value),
-        label=f"{label}, {centre}",
-        unit=unit,
-        definition=SERVICE_DEFINITIONS[name],
-        inputs=[reg.transactions_input(text, rows, where)],
-        function=M + "service.service_figures",
-        check={"op": "tx_" + op},
-        metric=f"service.{centre}.{name}",
     )
 
 
