@@ -235,6 +235,28 @@ def list_periods(data_dir: Path, out_dir: Path, fmt: str) -> None:
             click.echo(f"{'':<30}- {reason}")
 
 
+@cli.command(name="figure-check")
+@click.argument("period_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The data pack (default: the one in manifest.json).",
+)
+def figure_check(period_dir: Path, data_dir: Path | None) -> None:
+    """Re-derive every figure of a published period from its listed rows; exit 1 on any mismatch."""
+    from audit_pipeline.run.figurecheck import check_period, report_lines
+
+    if not (period_dir / "figures.json").is_file():
+        raise UsageError(f"{period_dir}: no figures.json here (give a published period folder)")
+    result = check_period(period_dir, data_dir)
+    for line in report_lines(result):
+        click.echo(line)
+    if not result.ok:
+        sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:

@@ -37,8 +37,13 @@ def _lines(ax, x: list[str], series: dict[str, list[float]]) -> None:
     ax.legend(frameon=False, fontsize=8)
 
 
-def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None) -> tuple:
-    """Running totals of actual costs by type, against the implementation cost estimate range."""
+def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None, texts: dict | None = None) -> tuple:
+    """Running totals of actual costs by type, against the implementation cost estimate range.
+
+    ``texts`` gives the alt text's figures as the register shows them (``central``, ``departmental``,
+    ``estimate``); without it they are formatted here.
+    """
+    texts = texts or {}
     fig, ax = _axes("Implementation costs to date (actual)", "£ million")
     x = list(series["label"])
     _lines(
@@ -52,8 +57,8 @@ def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None) -> tuple:
     alt = (
         (
             f"Line chart of actual implementation costs to date from {x[0]} to {x[-1]}. "
-            f"Central programme costs reach {fmt.money(series['central_programme_cumulative'].iloc[-1])}; "
-            f"departmental costs collated reach {fmt.money(series['departmental_implementation_cumulative'].iloc[-1])}."
+            f"Central programme costs reach {texts.get('central') or fmt.money(series['central_programme_cumulative'].iloc[-1])}; "
+            f"departmental costs collated reach {texts.get('departmental') or fmt.money(series['departmental_implementation_cumulative'].iloc[-1])}."
         )
         if x
         else "No cost data for this period."
@@ -73,12 +78,17 @@ def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None) -> tuple:
             )
         ax.legend(frameon=False, fontsize=8)
         shown = "a dashed line" if point else "a shaded band"
-        alt += f" The implementation cost estimate is {fmt.money_range(estimate['low_gbp_m'], estimate['high_gbp_m'])}, shown as {shown}."
+        shown_range = texts.get("estimate") or fmt.money_range(estimate["low_gbp_m"], estimate["high_gbp_m"])
+        alt += f" The implementation cost estimate is {shown_range}, shown as {shown}."
     return fig, alt
 
 
-def savings_by_attribution(series: pd.DataFrame) -> tuple:
-    """Actual savings per period, one bar per attribution (never stacked into one total)."""
+def savings_by_attribution(series: pd.DataFrame, texts: dict | None = None) -> tuple:
+    """Actual savings per period, one bar per attribution (never stacked into one total).
+
+    ``texts`` gives the totals to date as the register shows them, by attribution.
+    """
+    texts = texts or {}
     fig, ax = _axes("Savings per period by attribution (actual)", "£ million")
     names = {
         "shared_services": "Shared services (programme)",
@@ -94,17 +104,21 @@ def savings_by_attribution(series: pd.DataFrame) -> tuple:
     ax.set_xlabel("")
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     ax.legend(frameon=False, fontsize=8)
-    totals = {names[k]: series[k].sum() for k in names}
+    totals = {names[k]: texts.get(k) or fmt.money(series[k].sum()) for k in names}
     alt = (
         "Bar chart of actual savings per period by attribution. Totals to date: "
-        + "; ".join(f"{k} {fmt.money(v)}" for k, v in totals.items())
+        + "; ".join(f"{k} {v}" for k, v in totals.items())
         + "."
     )
     return fig, alt
 
 
-def onboarding_progress(series: pd.DataFrame) -> tuple:
-    """Cumulative bodies planned to be onboarded against those actually onboarded."""
+def onboarding_progress(series: pd.DataFrame, texts: dict | None = None) -> tuple:
+    """Cumulative bodies planned to be onboarded against those actually onboarded.
+
+    ``texts`` gives the last period's ``planned`` and ``onboarded`` as the register shows them.
+    """
+    texts = texts or {}
     fig, ax = _axes("Bodies onboarded against plan (cumulative)", "Bodies")
     x = list(series["label"])
     _lines(ax, x, {"Planned": list(series["planned"]), "Actual": list(series["onboarded"])})
@@ -113,7 +127,8 @@ def onboarding_progress(series: pd.DataFrame) -> tuple:
     alt = (
         (
             f"Line chart of bodies onboarded against plan from {x[0]} to {x[-1]}. By {x[-1]}, "
-            f"{int(last['planned'])} bodies were planned to be onboarded and {int(last['onboarded'])} had been."
+            f"{texts.get('planned') or int(last['planned'])} bodies were planned to be onboarded and "
+            f"{texts.get('onboarded') or int(last['onboarded'])} had been."
         )
         if last is not None
         else "No onboarding data."
@@ -121,8 +136,12 @@ def onboarding_progress(series: pd.DataFrame) -> tuple:
     return fig, alt
 
 
-def service_within_sla(series: pd.DataFrame) -> tuple:
-    """Share of transactions completed within SLA per period and centre (from transaction data)."""
+def service_within_sla(series: pd.DataFrame, texts: dict | None = None) -> tuple:
+    """Share of transactions completed within SLA per period and centre (from transaction data).
+
+    ``texts`` gives the latest period's share per centre as the register shows it.
+    """
+    texts = texts or {}
     fig, ax = _axes("Transactions completed within SLA (derived from transaction data)", "Share within SLA")
     centres = sorted(series["centre_id"].unique())
     labels = list(dict.fromkeys(series["label"]))
@@ -140,15 +159,20 @@ def service_within_sla(series: pd.DataFrame) -> tuple:
     alt = (
         "Line chart of the share of transactions completed within their service level agreement, by centre. "
         + "; ".join(
-            f"{r['centre_id']}: {fmt.share(r['within_sla_share'])} in {r['label']}" for _, r in latest.iterrows()
+            f"{r['centre_id']}: {texts.get(r['centre_id']) or fmt.share(r['within_sla_share'])} in {r['label']}"
+            for _, r in latest.iterrows()
         )
         + "."
     )
     return fig, alt
 
 
-def recommendation_status(series: pd.DataFrame) -> tuple:
-    """Recommendations by assessed status at each period end, stacked, each status hatched differently."""
+def recommendation_status(series: pd.DataFrame, texts: dict | None = None) -> tuple:
+    """Recommendations by assessed status at each period end, stacked, each status hatched differently.
+
+    ``texts`` gives the last period's count per status as the register shows it.
+    """
+    texts = texts or {}
     fig, ax = _axes("Recommendations by assessed status", "Recommendations")
     statuses = ["implemented", "in_progress", "not_started", "not_implemented", "superseded"]
     bottom = pd.Series(0, index=series.index, dtype=float)
@@ -172,7 +196,7 @@ def recommendation_status(series: pd.DataFrame) -> tuple:
             "Stacked bar chart of recommendations by status at each period end. At "
             + str(last["label"])
             + ": "
-            + "; ".join(f"{fmt.words(s)} {int(last[s])}" for s in statuses)
+            + "; ".join(f"{fmt.words(s)} {texts.get(s) or int(last[s])}" for s in statuses)
             + "."
         )
         if last is not None

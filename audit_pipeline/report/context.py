@@ -8,13 +8,14 @@ period (and every period of a run) validate the pack once, not six times.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from audit_pipeline.measures import periods as P
 from audit_pipeline.measures.summary import key_figures
 from audit_pipeline.pack.cache import load_pack_cached
 from audit_pipeline.pack.load import Pack
+from audit_pipeline.report.register import Register
 
 
 @dataclass
@@ -25,6 +26,11 @@ class Context:
     period: P.Period
     previous: P.Period | None
     figures: dict
+    register: Register | None = field(default=None, repr=False)  # the figures shown (report.register)
+
+    def __post_init__(self):
+        if self.register is None:
+            self.register = Register(self.pack, self.period)
 
     @property
     def tables(self) -> dict:

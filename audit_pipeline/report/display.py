@@ -14,6 +14,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from audit_pipeline.report import fmt
+from audit_pipeline.report.register import linkify, plain
 
 Formatter = Callable[[object], str]
 # Table layout hints, in characters, so that tables fit an A4 page (see _column_kinds).
@@ -93,7 +94,7 @@ def table_html(
     column is a row header when ``row_header``. ``numeric`` columns are right-aligned.
     """
     formats, numeric = formats or {}, set(numeric)
-    texts = {name: [_cell(value, formats.get(name)) for value in frame[name].tolist()] for name in columns}
+    texts = {name: [plain(_cell(value, formats.get(name))) for value in frame[name].tolist()] for name in columns}
     kind = _column_kinds(texts, columns)
     head = "".join(
         f'<th scope="col"{_class_attr(["num"] if name in numeric else [kind[name]] if kind[name] == "prose" else [])}>'
@@ -114,7 +115,7 @@ def table_html(
         body.append(f'<tr><td colspan="{len(columns)}">None.</td></tr>')
     keep = " keep" if _printed_lines(texts, kind) <= KEEP_LINES else ""
     return (
-        f'<table class="report-table{keep}"><caption>{html.escape(caption)}</caption>'
+        f'<table class="report-table{keep}"><caption>{linkify(html.escape(caption))}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
@@ -138,8 +139,8 @@ def figure_html(figure, alt: str, caption: str) -> str:
     """A ``figure`` element: the chart inline as PNG with its text alternative, and a caption."""
     data = base64.b64encode(png_bytes(figure)).decode("ascii")
     return (
-        f'<figure class="chart"><img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}">'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        f'<figure class="chart"><img src="data:image/png;base64,{data}" alt="{html.escape(plain(alt), quote=True)}">'
+        f"<figcaption>{linkify(html.escape(caption))}</figcaption></figure>"
     )
 
 
@@ -152,7 +153,7 @@ def figure(chart: tuple, caption: str) -> HTML:
 def paragraphs(sentences: Iterable[str], css: str = "") -> HTML:
     """Plain sentences as paragraphs (escaped)."""
     klass = f' class="{css}"' if css else ""
-    return HTML("".join(f"<p{klass}>{html.escape(s)}</p>" for s in sentences))
+    return HTML("".join(f"<p{klass}>{linkify(html.escape(s))}</p>" for s in sentences))
 
 
 def bullets(items: Iterable[str], empty: str = "None.") -> HTML:
@@ -160,7 +161,7 @@ def bullets(items: Iterable[str], empty: str = "None.") -> HTML:
     items = list(items)
     if not items:
         return HTML(f"<p>{html.escape(empty)}</p>")
-    return HTML("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+    return HTML("<ul>" + "".join(f"<li>{linkify(html.escape(i))}</li>" for i in items) + "</ul>")
 
 
 def headline_html(items: list[tuple[str, str, str]]) -> str:
@@ -168,7 +169,7 @@ def headline_html(items: list[tuple[str, str, str]]) -> str:
     parts = []
     for label, value, comparison in items:
         parts.append(
-            f'<div class="headline"><dt>{html.escape(label)}</dt><dd class="figure">{html.escape(value)}</dd>'
-            f'<dd class="comparison">{html.escape(comparison)}</dd></div>'
+            f'<div class="headline"><dt>{html.escape(label)}</dt><dd class="figure">{linkify(html.escape(value))}</dd>'
+            f'<dd class="comparison">{linkify(html.escape(comparison))}</dd></div>'
         )
     return '<dl class="headlines">' + "".join(parts) + "</dl>"

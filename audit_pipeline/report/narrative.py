@@ -13,26 +13,37 @@ from audit_pipeline.measures import finance
 from audit_pipeline.measures.periods import Period
 from audit_pipeline.measures.summary import derived_concerns
 from audit_pipeline.report import fmt
+from audit_pipeline.report.register import catalogue as K
 
 DERIVED_LABEL = "Derived by this pipeline from its own rules; not the official delivery confidence rating"
 
 
-def concern_text(concern: dict) -> str:
-    """One concern behind the derived rating, in words: ``2 bodies overdue to onboard``."""
+def concern_text(concern: dict, reg=None, figures: dict | None = None) -> str:
+    """One concern behind the derived rating, in words: ``2 bodies overdue to onboard``.
+
+    With a register, the count is the registered figure (``onboarding.overdue``, ``recommendations.overdue``).
+    """
+    n = concern["count"]
     if concern["concern"] == "onboarding_overdue":
-        return f"{fmt.count(concern['count'], 'body', 'bodies')} overdue to onboard"
+        shown = K.key(reg, figures, "onboarding.overdue") if reg is not None else fmt.count(n)
+        return f"{K.noun(shown, n, 'body', 'bodies')} overdue to onboard"
     if concern["concern"] == "recommendations_overdue":
-        return f"{fmt.count(concern['count'], 'recommendation')} overdue"
+        shown = (
+            reg.again("recommendations.overdue")
+            if reg is not None and "recommendations.overdue" in reg.entries
+            else fmt.count(n)
+        )
+        return f"{K.noun(shown, n, 'recommendation')} overdue"
     return "costs to date above the implementation cost estimate"
 
 
-def derived_rating(figures: dict, thresholds: dict) -> dict:
+def derived_rating(figures: dict, thresholds: dict, reg=None) -> dict:
     """The derived rating (``measures.summary.derived_concerns``) with its reasons in words and its label.
 
     Always labelled as derived: it is never the official delivery confidence rating.
     """
     derived = derived_concerns(figures, thresholds)
-    reasons = [concern_text(c) for c in derived["concerns"]]
+    reasons = [concern_text(c, reg, figures) for c in derived["concerns"]]
     return {"rating": derived["rating"], "reasons": reasons, "label": DERIVED_LABEL}
 
 
@@ -41,37 +52,123 @@ def reported_kpis(items: Iterable[tuple[str, float, str]]) -> str | None:
     return "; ".join(f"{name}: {fmt.measure(value, unit)}" for name, value, unit in items) or None
 
 
-def executive_summary(pack, period: Period, figures: dict) -> list[str]:
+def recommendation_counts(reg, figures: dict) -> dict:
+    """Register the recommendation counts of the period (with the recommendations each counts); marked displays."""
+    track = K.tracker(reg)
+    what = "Recommendations made by End (source_date on or before End)"
+    shown = {
+        "total": K.recommendation_count(
+            reg, track, "total", track["rec_id"].notna(), "Recommendations in scope", what + "."
+        )
+    }
+    for status in ("implemented", "in_progress", "not_started", "superseded", "not_implemented"):
+        shown[status] = K.recommendation_count(
+            reg,
+            track,
+            status,
+            track["status"] == status,
+            f"Recommendations {status.replace('_', ' ')}",
+            K.REC_DEFINITION.format(status=status),
+        )
+    shown["overdue"] = K.recommendation_count(
+        reg,
+        track,
+        "overdue",
+        track["overdue"],
+        "Recommendations overdue",
+        "Recommendations in scope with status not_started or in_progress whose target date in force is before End.",
+    )
+    shown["reported_not_confirmed"] = K.recommendation_count(
+        reg,
+        track,
+        "reported_not_confirmed",
+        track["reported_not_confirmed"],
+        "Recommendations reported implemented, not confirmed",
+        "Recommendations whose latest row's reported_status is implemented and whose status is not.",
+    )
+    rec = figures["recommendations"]
+    shown["implementation_rate"] = reg.add(
+        "recommendations.implementation_rate",
+        rec["implementation_rate"],
+        fmt.share(rec["implementation_rate"]),
+        label="Implementation rate",
+        unit="share",
+        definition="implemented / (total - superseded), rounded to 4 places (null when the denominator is 0).",
+        inputs=[],
+        function=K.M + "recommendations.recommendation_figures",
+        check={
+            "op": "rate",
+            "numerator": "recommendations.implemented",
+            "total": "recommendations.total",
+            "less": "recommendations.superseded",
+        },
+        metric="recommendations.implementation_rate",
+    )
+    by_source = {}
+    for source in rec["by_source"]:
+        slug = K._slug(source)
+        these = track["source_report"] == source
+        by_source[source] = (
+            K.recommendation_count(
+                reg,
+                track,
+                f"by_source.{slug}.implemented",
+                these & (track["status"] == "implemented"),
+                f"Recommendations from {source} implemented",
+                K.REC_DEFINITION.format(status=f"implemented, from {source}"),
+            ),
+            K.recommendation_count(
+                reg,
+                track,
+                f"by_source.{slug}.total",
+                these,
+                f"Recommendations from {source}",
+                what + f", from {source}.",
+            ),
+        )
+    shown["by_source"] = by_source
+    return shown
+
+
+def executive_summary(pack, period: Period, figures: dict, reg) -> list[str]:
     """Plain-English sentences from the figures: costs, savings, onboarding, recommendations.
 
-    Missing data is said to be missing; an incomplete total is stated as "at least".
+    Missing data is said to be missing; an incomplete total is stated as "at least". Every number
+    is a figure of the register ``reg``.
     """
     t = pack.tables
     now = finance.estimates_in_force(t["estimates"], period.end)
-    c, s, ob, rec = figures["costs"], figures["savings"], figures["onboarding"], figures["recommendations"]
+    c, s, ob = figures["costs"], figures["savings"], figures["onboarding"]
+    key = lambda path: K.key(reg, figures, path)  # noqa: E731
     sentences = []
     spent = c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"]
-    cost_text = fmt.at_least(spent, c["departmental_not_collated_bodies"])
+    missing = c["departmental_not_collated_bodies"]
+    cost_text = K.total_costs(reg, figures, fmt.money(spent))
+    if missing:
+        noun = "body's" if missing == 1 else "bodies'"
+        cost_text = f"at least {cost_text} ({key('costs.departmental_not_collated_bodies')} {noun} costs not collated)"
     cost_est = finance.find_estimate(now, "implementation_cost")
     sentence = f"By the end of {period.label}, implementation costs reported to date were {cost_text}"
     if cost_est is not None:
-        sentence += f", against an estimated implementation cost of {fmt.money_range(cost_est['low_gbp_m'], cost_est['high_gbp_m'])}"
+        sentence += f", against an estimated implementation cost of {K.estimate_range(reg, cost_est)}"
     sentences.append(sentence + ".")
-    if c["departmental_not_collated_bodies"]:
+    if missing:
         sentences.append(
-            f"The total cost to participating bodies has not been collated: {fmt.count(c['departmental_not_collated_bodies'], 'body', 'bodies')} "
+            f"The total cost to participating bodies has not been collated: {K.noun(key('costs.departmental_not_collated_bodies'), missing, 'body', 'bodies')} "
             "did not report departmental implementation costs, so the total is incomplete."
         )
     save_est = finance.find_estimate(now, "annual_savings")
-    sentence = f"Savings attributed to shared services to date were {fmt.money(s['shared_services_to_date_gbp_m'])}"
+    sentence = f"Savings attributed to shared services to date were {key('savings.shared_services_to_date_gbp_m')}"
     if save_est is not None:
-        sentence += f"; the annual savings estimate in force is {fmt.money_range(save_est['low_gbp_m'], save_est['high_gbp_m'])} a year ({save_est['scope']})"
+        sentence += (
+            f"; the annual savings estimate in force is {K.estimate_range(reg, save_est)} a year ({save_est['scope']})"
+        )
     sentences.append(sentence + ".")
     others = [
-        f"{fmt.money(s['reduced_activity_to_date_gbp_m'])} from reduced activity"
+        f"{key('savings.reduced_activity_to_date_gbp_m')} from reduced activity"
         if s["reduced_activity_to_date_gbp_m"]
         else "",
-        f"{fmt.money(s['unattributed_to_date_gbp_m'])} not attributed" if s["unattributed_to_date_gbp_m"] else "",
+        f"{key('savings.unattributed_to_date_gbp_m')} not attributed" if s["unattributed_to_date_gbp_m"] else "",
     ]
     others = [o for o in others if o]
     if others:
@@ -80,20 +177,19 @@ def executive_summary(pack, period: Period, figures: dict) -> list[str]:
         )
     if s["not_collated_rows"]:
         sentences.append(
-            f"{fmt.count(s['not_collated_rows'], 'savings return')} had not been collated, so savings may be understated."
+            f"{K.noun(key('savings.not_collated_rows'), s['not_collated_rows'], 'savings return')} had not been collated, so savings may be understated."
         )
     sentences.append(
-        f"{fmt.count(ob['onboarded'])} of {fmt.count(ob['bodies'], 'participating body', 'participating bodies')} had been onboarded, "
-        f"serving {fmt.count(ob['customers_served'])} customers; {fmt.count(ob['overdue'], 'body was', 'bodies were')} overdue against plan."
+        f"{key('onboarding.onboarded')} of {K.noun(key('onboarding.bodies'), ob['bodies'], 'participating body', 'participating bodies')} had been onboarded, "
+        f"serving {key('onboarding.customers_served')} customers; {K.noun(key('onboarding.overdue'), ob['overdue'], 'body was', 'bodies were')} overdue against plan."
     )
-    sources = "; ".join(f"{v['implemented']} of {v['total']} from {k}" for k, v in rec["by_source"].items())
-    sentence = (
-        f"Of {fmt.count(rec['total'], 'recommendation')} tracked, {rec['implemented']} had been implemented ({sources})"
-    )
+    rec, n = recommendation_counts(reg, figures), figures["recommendations"]
+    sources = "; ".join(f"{i} of {t_} from {k}" for k, (i, t_) in rec["by_source"].items())
+    sentence = f"Of {K.noun(rec['total'], n['total'], 'recommendation')} tracked, {rec['implemented']} had been implemented ({sources})"
     sentence += f", {rec['in_progress']} in progress and {rec['not_started']} not started; {rec['overdue']} overdue"
     sentences.append(sentence + ".")
-    if rec["reported_not_confirmed"]:
+    if n["reported_not_confirmed"]:
         sentences.append(
-            f"{fmt.count(rec['reported_not_confirmed'], 'recommendation was', 'recommendations were')} reported as implemented by the responsible body but not confirmed by audit."
+            f"{K.noun(rec['reported_not_confirmed'], n['reported_not_confirmed'], 'recommendation was', 'recommendations were')} reported as implemented by the responsible body but not confirmed by audit."
         )
     return sentences

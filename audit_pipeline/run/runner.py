@@ -433,6 +433,9 @@ def _finish_period(pack: Pack, plan_: PeriodPlan, folder: Path, formats) -> None
     manifest["units"] = {u.notebook.name: {"key": u.key, "components": u.components} for u in plan_.units}
     manifest["render"] = {"key": plan_.render_key, "formats": sorted(formats), "templates": plan_.templates}
     publish.write_json(folder / "manifest.json", manifest)
+    from audit_pipeline.run.figures import write_figures  # the figure register (issue 9)
+
+    write_figures(pack, period, folder)
     render_period(pack, period, folder, formats, figures)
 
 

@@ -6,26 +6,101 @@ import pandas as pd
 from IPython.display import HTML
 
 from audit_pipeline.measures import finance
+from audit_pipeline.measures.periods import ids_up_to
 from audit_pipeline.report import display, fmt
 from audit_pipeline.report.context import Context
+from audit_pipeline.report.register import catalogue as K
+from audit_pipeline.report.register import section
 
 
+@section
 def cost_chart(ctx: Context) -> HTML:
     """Cumulative implementation costs against the estimate range (chart)."""
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.cost_series(ctx.tables["costs"], ctx.tables["periods"], ctx.period)
     now = finance.estimates_in_force(ctx.tables["estimates"], ctx.period.end)
+    estimate = finance.find_estimate(now, "implementation_cost")
+    texts = {
+        "central": K.key(ctx.register, ctx.figures, "costs.central_programme_to_date_gbp_m"),
+        "departmental": K.key(ctx.register, ctx.figures, "costs.departmental_to_date_gbp_m"),
+        "estimate": K.estimate_range(ctx.register, estimate) if estimate is not None else "",
+    }
     return display.figure(
-        charts.cumulative_costs(series, finance.find_estimate(now, "implementation_cost")),
+        charts.cumulative_costs(series, estimate, texts),
         "Implementation costs to date against the estimate range",
     )
 
 
+def _cost_cells(ctx: Context, series: pd.DataFrame) -> pd.DataFrame:
+    """The cost table's numbers as registered figures (ids ``table.costs.<period>.<column>``), with their rows."""
+    reg, costs, periods = ctx.register, ctx.tables["costs"], ctx.tables["periods"]
+    out = series.copy()
+    kinds = {"central_programme": "central programme", "departmental_implementation": "departmental (collated)"}
+    for column in (
+        "central_programme",
+        "departmental_implementation",
+        "central_programme_cumulative",
+        "not_collated_rows",
+    ):
+        out[column] = out[column].astype(object)
+    for index, row in series.iterrows():
+        pid = row["period_id"]
+        here = costs["period_id"] == pid
+        actual = costs["status"] == "actual"
+        for kind, words in kinds.items():
+            mask = here & actual & (costs["cost_type"] == kind)
+            out.at[index, kind] = reg.add(
+                f"table.costs.{pid}.{kind}",
+                row[kind],
+                fmt.money_cell(row[kind]),
+                label=f"Actual {words} costs in {row['label']}",
+                unit="gbp_m",
+                definition=f"Sum of amount_gbp_m over costs rows with cost_type {kind}, status actual, in the period.",
+                inputs=[reg.rows("costs", mask, f"period {pid}, cost_type {kind}, status actual")],
+                function=K.M + "finance.cost_series",
+                check={"op": "sum", "column": "amount_gbp_m"},
+            )
+        upto = costs["period_id"].isin(ids_up_to(periods, _period(ctx, pid)))
+        mask = upto & actual & (costs["cost_type"] == "central_programme")
+        out.at[index, "central_programme_cumulative"] = reg.add(
+            f"table.costs.{pid}.central_programme_cumulative",
+            row["central_programme_cumulative"],
+            fmt.money_cell(row["central_programme_cumulative"]),
+            label=f"Central programme costs to {row['label']}",
+            unit="gbp_m",
+            definition="Sum of amount_gbp_m over costs rows with cost_type central_programme, status actual, period up to this one.",
+            inputs=[reg.rows("costs", mask, f"period up to {pid}, cost_type central_programme, status actual")],
+            function=K.M + "finance.cost_series",
+            check={"op": "sum", "column": "amount_gbp_m"},
+        )
+        mask = here & (costs["status"] == "not_collated")
+        out.at[index, "not_collated_rows"] = reg.add(
+            f"table.costs.{pid}.not_collated_rows",
+            int(row["not_collated_rows"]),
+            fmt.count(row["not_collated_rows"]),
+            label=f"Cost returns not collated in {row['label']}",
+            unit="rows",
+            definition="Costs rows of the period with status not_collated.",
+            inputs=[reg.rows("costs", mask, f"period {pid}, status not_collated")],
+            function=K.M + "finance.cost_series",
+            check={"op": "count"},
+        )
+    return out
+
+
+def _period(ctx: Context, period_id: str):
+    """The ``Period`` of ``period_id``."""
+    from audit_pipeline.measures.periods import period_of
+
+    return period_of(ctx.tables["periods"], period_id)
+
+
+@section
 def cost_table(ctx: Context) -> HTML:
     """Actual implementation costs by period; returns not collated are counted, never added as zero."""
     series = finance.cost_series(ctx.tables["costs"], ctx.tables["periods"], ctx.period)
-    money = fmt.money_cell
+    series = _cost_cells(ctx, series)
     return display.table(
         series,
         "Actual implementation costs by period (£ million); not-collated returns counted, not added",
@@ -36,11 +111,6 @@ def cost_table(ctx: Context) -> HTML:
             "central_programme_cumulative": "Central to date (£ million)",
             "not_collated_rows": "Returns not collated",
         },
-        formats={
-            "central_programme": money,
-            "departmental_implementation": money,
-            "central_programme_cumulative": money,
-        },
         numeric=[
             "central_programme",
             "departmental_implementation",
@@ -50,35 +120,51 @@ def cost_table(ctx: Context) -> HTML:
     )
 
 
-def _departmental_sentence(c: dict) -> str:
+def _departmental_sentence(ctx: Context) -> str:
     """Departmental costs collated to date, or that none have been collated."""
+    c = ctx.figures["costs"]
+    key = lambda path: K.key(ctx.register, ctx.figures, path)  # noqa: E731
     missing = c["departmental_not_collated_bodies"]
+    bodies = key("costs.departmental_not_collated_bodies") if missing else ""
     if missing and not c["departmental_to_date_gbp_m"]:
-        return f"No departmental implementation costs have been collated: {fmt.count(missing, 'body has', 'bodies have')} not reported them."
-    return f"Departmental implementation costs collated to date are {fmt.at_least(c['departmental_to_date_gbp_m'], missing)}."
+        return f"No departmental implementation costs have been collated: {K.noun(bodies, missing, 'body has', 'bodies have')} not reported them."
+    total = key("costs.departmental_to_date_gbp_m")
+    if missing:
+        noun = "body's" if missing == 1 else "bodies'"
+        total = f"at least {total} ({bodies} {noun} costs not collated)"
+    return f"Departmental implementation costs collated to date are {total}."
 
 
+@section
 def cost_text(ctx: Context) -> HTML:
     """Central, departmental and forecast costs in a few sentences."""
     c = ctx.figures["costs"]
+    key = lambda path: K.key(ctx.register, ctx.figures, path)  # noqa: E731
     sentences = [
-        f"Central programme spending to date is {fmt.money(c['central_programme_to_date_gbp_m'])}.",
-        _departmental_sentence(c),
-        f"Forecast costs for later periods: {fmt.money(c['forecast_gbp_m'])} (forecasts never enter totals to date)."
+        f"Central programme spending to date is {key('costs.central_programme_to_date_gbp_m')}.",
+        _departmental_sentence(ctx),
+        f"Forecast costs for later periods: {key('costs.forecast_gbp_m')} (forecasts never enter totals to date)."
         if c["forecast_gbp_m"]
         else "The pack holds no forecast costs for later periods.",
     ]
     return display.paragraphs(sentences)
 
 
+def _previous_range(ctx: Context, row: pd.Series) -> str:
+    """The range of the estimate in force a period earlier (registered from its own row), or "First estimate"."""
+    if pd.isna(row["low_gbp_m_previous"]):
+        return "First estimate"
+    before = finance.estimates_in_force(ctx.tables["estimates"], ctx.previous.end)
+    match = before[(before["measure"] == row["measure"]) & (before["scope"] == row["scope"])]
+    return K.estimate_range(ctx.register, match.iloc[0])
+
+
+@section
 def estimates_table(ctx: Context) -> HTML:
     """The estimates in force at the period end, and how each changed since the previous period."""
     table = finance.estimate_changes(ctx.tables["estimates"], ctx.period, ctx.previous)
-    table["range"] = [fmt.money_range(lo, hi) for lo, hi in zip(table["low_gbp_m"], table["high_gbp_m"], strict=True)]
-    table["previous"] = [
-        "First estimate" if pd.isna(lo) else fmt.money_range(lo, hi)
-        for lo, hi in zip(table["low_gbp_m_previous"], table["high_gbp_m_previous"], strict=True)
-    ]
+    table["range"] = [K.estimate_range(ctx.register, row) for _, row in table.iterrows()]
+    table["previous"] = [_previous_range(ctx, row) for _, row in table.iterrows()]
     table["change"] = table["changed"].map({True: "Revised this period", False: "Unchanged"})
     table["measure_words"] = table["measure"].map(fmt.words)
     columns = {
@@ -95,36 +181,46 @@ def estimates_table(ctx: Context) -> HTML:
     return display.table(table, "Estimates in force at the end of the period, and how they changed", columns)
 
 
+@section
 def savings_chart(ctx: Context) -> HTML:
     """Savings by attribution over time (chart): programme savings apart from reduced activity."""
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.savings_series(ctx.tables["savings"], ctx.tables["periods"], ctx.period)
+    texts = {
+        name: K.key(ctx.register, ctx.figures, f"savings.{name}_to_date_gbp_m")
+        for name in ("shared_services", "reduced_activity", "unattributed")
+    }
     return display.figure(
-        charts.savings_by_attribution(series),
+        charts.savings_by_attribution(series, texts),
         "Savings by attribution: programme savings shown apart from reduced activity",
     )
 
 
+@section
 def savings_table(ctx: Context) -> HTML:
     """Savings to date by attribution, and how each is treated."""
     s = ctx.figures["savings"]
+    key = lambda name: K.key(ctx.register, ctx.figures, f"savings.{name}", fmt.money_cell(s[name]))  # noqa: E731
     rows = pd.DataFrame(
         [
-            ("Shared services (programme savings)", s["shared_services_to_date_gbp_m"], "Counted as programme savings"),
+            (
+                "Shared services (programme savings)",
+                key("shared_services_to_date_gbp_m"),
+                "Counted as programme savings",
+            ),
             (
                 "Reduced activity",
-                s["reduced_activity_to_date_gbp_m"],
+                key("reduced_activity_to_date_gbp_m"),
                 "Not programme savings: lower spending, not shared services",
             ),
-            ("Unattributed", s["unattributed_to_date_gbp_m"], "Not programme savings until attributed"),
+            ("Unattributed", key("unattributed_to_date_gbp_m"), "Not programme savings until attributed"),
         ],
         columns=["attribution", "amount", "treatment"],
     )
     return display.table(
         rows,
-        f"Actual savings to date by attribution (£ million); {s['not_collated_rows']} savings returns not collated",
+        f"Actual savings to date by attribution (£ million); {K.key(ctx.register, ctx.figures, 'savings.not_collated_rows')} savings returns not collated",
         {"attribution": "Attribution", "amount": "To date (£ million)", "treatment": "Treatment"},
-        formats={"amount": fmt.money_cell},
         numeric=["amount"],
     )

@@ -7,8 +7,9 @@ from IPython.display import HTML
 
 from audit_pipeline.measures import periods as P
 from audit_pipeline.measures import recommendations
-from audit_pipeline.report import display, fmt
+from audit_pipeline.report import display, fmt, narrative
 from audit_pipeline.report.context import Context
+from audit_pipeline.report.register import section
 from audit_pipeline.report.sections.common import period_labels
 
 
@@ -18,6 +19,7 @@ def _tracker(ctx: Context, period: P.Period | None = None) -> pd.DataFrame:
     return recommendations.tracker(t["recommendations"], t["recommendation_status"], t["periods"], period or ctx.period)
 
 
+@section
 def recommendation_chart(ctx: Context) -> HTML:
     """Recommendations by assessed status over time (chart)."""
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
@@ -25,9 +27,11 @@ def recommendation_chart(ctx: Context) -> HTML:
     t = ctx.tables
     upto = [p for p in P.all_periods(t["periods"]) if p.start <= ctx.period.start]
     series = recommendations.status_series(t["recommendations"], t["recommendation_status"], t["periods"], upto)
-    return display.figure(charts.recommendation_status(series), "Recommendations by assessed status over time")
+    shown = narrative.recommendation_counts(ctx.register, ctx.figures)
+    return display.figure(charts.recommendation_status(series, shown), "Recommendations by assessed status over time")
 
 
+@section
 def tracker_table(ctx: Context) -> HTML:
     """Every recommendation's assessed and reported status, target and flags."""
     track = _tracker(ctx)
@@ -79,6 +83,7 @@ def _recommendation_list(ctx: Context, selected: str, describe, empty: str) -> H
     return display.bullets((describe(r) for _, r in rows.iterrows()), empty=empty)
 
 
+@section
 def evidence_list(ctx: Context) -> HTML:
     """The evidence recorded for each recommendation's latest assessment."""
     labels = period_labels(ctx)
@@ -92,6 +97,7 @@ def evidence_list(ctx: Context) -> HTML:
     )
 
 
+@section
 def overdue_list(ctx: Context) -> HTML:
     """Each overdue recommendation, with its target and status."""
     return _recommendation_list(
@@ -104,6 +110,7 @@ def overdue_list(ctx: Context) -> HTML:
     )
 
 
+@section
 def not_confirmed_list(ctx: Context) -> HTML:
     """Each recommendation reported implemented but not confirmed by audit."""
     return _recommendation_list(
@@ -114,6 +121,7 @@ def not_confirmed_list(ctx: Context) -> HTML:
     )
 
 
+@section
 def revisions_table(ctx: Context) -> HTML:
     """Revised target dates, with the original target and the reason."""
     t = ctx.tables
@@ -133,6 +141,7 @@ def revisions_table(ctx: Context) -> HTML:
     )
 
 
+@section
 def changes_table(ctx: Context) -> HTML:
     """Changes in assessed status since the previous period (or that there is none)."""
     before = _tracker(ctx, ctx.previous) if ctx.previous else None
@@ -152,11 +161,13 @@ def changes_table(ctx: Context) -> HTML:
     )
 
 
+@section
 def source_table(ctx: Context) -> HTML:
     """Recommendations implemented, by source report."""
-    by_source = ctx.figures["recommendations"]["by_source"]
+    by_source = narrative.recommendation_counts(ctx.register, ctx.figures)["by_source"]
     frame = pd.DataFrame(
-        [(k, v["total"], v["implemented"]) for k, v in by_source.items()], columns=["source", "total", "implemented"]
+        [(k, total, implemented) for k, (implemented, total) in by_source.items()],
+        columns=["source", "total", "implemented"],
     )
     return display.table(
         frame,

@@ -7,8 +7,10 @@ from IPython.display import HTML
 
 from audit_pipeline.measures import onboarding, service
 from audit_pipeline.measures import periods as P
-from audit_pipeline.report import display, fmt, narrative
+from audit_pipeline.report import display, fmt
 from audit_pipeline.report.context import Context
+from audit_pipeline.report.register import catalogue as K
+from audit_pipeline.report.register import section
 from audit_pipeline.report.sections.common import centre_names
 
 
@@ -25,6 +27,7 @@ def _service_series(ctx: Context) -> pd.DataFrame:
     )
 
 
+@section
 def service_chart(ctx: Context) -> HTML:
     """Share completed within SLA, by centre and period (chart), or that there are no transactions."""
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
@@ -32,19 +35,58 @@ def service_chart(ctx: Context) -> HTML:
     series = _service_series(ctx)
     if series.empty:
         return display.paragraphs(["The data pack holds no transaction data, so no service figures are derived."])
+    latest = series[series["label"] == ctx.period.label]
+    texts = {
+        c: K.service(ctx.register, ctx.figures, c, "within_sla_share")
+        for c in latest["centre_id"]
+        if c in ctx.figures["service"]
+    }
     return display.figure(
-        charts.service_within_sla(series), "Share of transactions completed within SLA, derived from transaction data"
+        charts.service_within_sla(series, texts),
+        "Share of transactions completed within SLA, derived from transaction data",
     )
 
 
+def _kpi_value(ctx: Context, row: pd.Series) -> str:
+    """A KPI value reported for the period (registered from its row in kpi_values)."""
+    return K.cell_value(
+        ctx.register,
+        f"table.kpi.{row['kpi_id']}.{row['centre_id']}.value",
+        "kpi_values",
+        int(row["_line"]),
+        "value",
+        row["value"],
+        fmt.measure(row["value"], row["unit"]),
+        f"{row['name']}, {row['centre_id']}, reported for {ctx.period.label}",
+        "The value column of the centre's row in kpi_values for the KPI and period (the last row when repeated).",
+    )
+
+
+def _benchmark(ctx: Context, row: pd.Series) -> str:
+    """A KPI's benchmark (registered from its row in kpis), or "None set"."""
+    if pd.isna(row["benchmark"]):
+        return "None set"
+    kpis = ctx.tables["kpis"]
+    line = int(kpis.loc[kpis["kpi_id"] == row["kpi_id"], "_line"].iloc[0])
+    return K.cell_value(
+        ctx.register,
+        f"kpis.{row['kpi_id']}.benchmark",
+        "kpis",
+        line,
+        "benchmark",
+        row["benchmark"],
+        fmt.measure(row["benchmark"], row["unit"]),
+        f"Benchmark for {row['name']}",
+        "The benchmark column of the KPI's row in kpis.",
+    )
+
+
+@section
 def kpi_table(ctx: Context) -> HTML:
     """The centres' self-reported KPIs against benchmarks, with MI timeliness."""
     table = service.kpi_table(ctx.tables["kpis"], ctx.tables["kpi_values"], ctx.period, ctx.thresholds["mi_late_days"])
-    table["value_text"] = [fmt.measure(v, u) for v, u in zip(table["value"], table["unit"], strict=True)]
-    table["benchmark_text"] = [
-        fmt.measure(v, u) if not pd.isna(v) else "None set"
-        for v, u in zip(table["benchmark"], table["unit"], strict=True)
-    ]
+    table["value_text"] = [_kpi_value(ctx, row) for _, row in table.iterrows()]
+    table["benchmark_text"] = [_benchmark(ctx, row) for _, row in table.iterrows()]
     table["direction_words"] = table["direction"].map(fmt.words)
     table["centre"] = table["centre_id"].map(centre_names(ctx))
     early = onboarding.kpi_values_before_go_live(table, ctx.tables["centres"], ctx.tables["periods"])
@@ -70,10 +112,23 @@ def kpi_table(ctx: Context) -> HTML:
     )
 
 
+@section
 def derived_vs_reported(ctx: Context) -> HTML:
     """Transaction-derived figures beside each centre's own reported KPIs."""
     kpis = service.kpi_table(ctx.tables["kpis"], ctx.tables["kpi_values"], ctx.period, ctx.thresholds["mi_late_days"])
     table = service.derived_beside_reported(ctx.figures["service"], kpis, ctx.tables["centres"])
+    for name in ("volume", "within_sla_share", "median_days_to_complete", "open_at_end"):
+        table[name] = [
+            K.service(ctx.register, ctx.figures, c, name)
+            if c in ctx.figures["service"] and ctx.figures["service"][c][name] is not None
+            else None
+            for c in table["centre_id"]
+        ]
+    table["reported_kpis"] = [
+        "; ".join(f"{r['name']}: {_kpi_value(ctx, r)}" for _, r in kpis[kpis["centre_id"] == c].iterrows())
+        or "None reported"
+        for c in table["centre_id"]
+    ]
     return display.table(
         table,
         f"Transaction-derived figures for {ctx.period.label} beside the centre's own reported KPIs",
@@ -86,16 +141,56 @@ def derived_vs_reported(ctx: Context) -> HTML:
             "reported_kpis": "Self-reported KPIs",
         },
         formats={
-            "within_sla_share": fmt.share,
-            "volume": fmt.count,
-            "open_at_end": fmt.count,
-            "median_days_to_complete": lambda v: fmt.number(v, 1),
-            "reported_kpis": lambda items: narrative.reported_kpis(items) or "None reported",
+            name: (lambda v: fmt.MISSING if v is None else v)
+            for name in ("volume", "within_sla_share", "median_days_to_complete", "open_at_end")
         },
         numeric=["volume", "within_sla_share", "median_days_to_complete", "open_at_end"],
     )
 
 
+def _mi_cells(ctx: Context, table: pd.DataFrame, early: pd.DataFrame) -> pd.DataFrame:
+    """The MI timeliness counts as registered figures, each with the kpi_values rows it counts."""
+    reg, values = ctx.register, ctx.tables["kpi_values"]
+    ends = ctx.tables["periods"].set_index("period_id")["end_date"]
+    late_days = ctx.thresholds["mi_late_days"]
+    out = table.copy().astype({c: object for c in ("values", "late", "undated", "before_go_live")})
+    for index, row in table.iterrows():
+        pid = row["period_id"]
+        here = values["period_id"] == pid
+        late = here & (values["reported_on"] > ends[pid] + pd.Timedelta(days=late_days))
+        masks = {
+            "values": (here, "KPI values reported for the period", "kpi_values rows of the period."),
+            "late": (
+                late,
+                "KPI values reported late",
+                f"kpi_values rows of the period reported more than {late_days} days after its end.",
+            ),
+            "undated": (
+                here & values["reported_on"].isna(),
+                "KPI values without a reporting date",
+                "kpi_values rows of the period with no reported_on.",
+            ),
+            "before_go_live": (
+                values["_line"].isin(early.loc[early["period_id"] == pid, "_line"])
+                if "_line" in early
+                else here & False,
+                "KPI values for a period that ended before the centre went live",
+                "kpi_values rows of the period whose period ended before the centre's go_live_date.",
+            ),
+        }
+        for column, (mask, label, definition) in masks.items():
+            out.at[index, column] = K.count_rows(
+                reg,
+                f"table.mi.{pid}.{column}",
+                f"{label}, {row['label']}",
+                definition,
+                [reg.rows("kpi_values", mask, f"period {pid}, {column.replace('_', ' ')}")],
+                K.M + "service.mi_timeliness",
+            )
+    return out
+
+
+@section
 def mi_timeliness_table(ctx: Context) -> HTML:
     """KPI values reported late or undated, period by period."""
     upto = P.ids_up_to(ctx.tables["periods"], ctx.period)
@@ -103,9 +198,10 @@ def mi_timeliness_table(ctx: Context) -> HTML:
     table = table[table["period_id"].isin(upto)]
     early = onboarding.kpi_values_before_go_live(ctx.tables["kpi_values"], ctx.tables["centres"], ctx.tables["periods"])
     table = table.assign(before_go_live=table["period_id"].map(early["period_id"].value_counts()).fillna(0).astype(int))
+    table = _mi_cells(ctx, table, early)
     return display.table(
         table,
-        f"Management information timeliness: KPI values reported more than {ctx.thresholds['mi_late_days']} days after the period end are late; "
+        f"Management information timeliness: KPI values reported more than {K.threshold(ctx.register, 'mi_late_days')} days after the period end are late; "
         "values for a period that ended before the centre went live are flagged",
         {
             "label": "Period",

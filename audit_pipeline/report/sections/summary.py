@@ -11,8 +11,11 @@ from audit_pipeline.measures import finance
 from audit_pipeline.measures.summary import official_rating
 from audit_pipeline.report import display, fmt, narrative
 from audit_pipeline.report.context import Context
+from audit_pipeline.report.register import catalogue as K
+from audit_pipeline.report.register import section
 
 
+@section
 def title_block(ctx: Context) -> HTML:
     """Programme, period and the date the data are as at."""
     prog = ctx.pack.programme
@@ -25,61 +28,62 @@ def title_block(ctx: Context) -> HTML:
     )
 
 
+@section
 def headlines(ctx: Context) -> HTML:
-    """Headline figures, each with its comparison point."""
-    f = ctx.figures
+    """Headline figures, each with its comparison point (every number a registered figure)."""
+    f, reg = ctx.figures, ctx.register
     now = finance.estimates_in_force(ctx.tables["estimates"], ctx.period.end)
     c = f["costs"]
+    key = lambda path: K.key(reg, f, path)  # noqa: E731
     spent = c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"]
+    missing = c["departmental_not_collated_bodies"]
     cost_est, save_est = finance.find_estimate(now, "implementation_cost"), finance.find_estimate(now, "annual_savings")
-    rec = f["recommendations"]
-    by_source = "; ".join(f"{v['implemented']} of {v['total']} {k}" for k, v in rec["by_source"].items())
+    rec = narrative.recommendation_counts(reg, f)
+    by_source = "; ".join(f"{i} of {t} {k}" for k, (i, t) in rec["by_source"].items())
     items = [
         (
             "Implementation costs to date",
-            ("at least " if c["departmental_not_collated_bodies"] else "") + fmt.money(spent),
-            (
-                f"Estimate: {fmt.money_range(cost_est['low_gbp_m'], cost_est['high_gbp_m'])}."
-                if cost_est is not None
-                else "No estimate in the pack."
-            )
+            ("at least " if missing else "") + K.total_costs(reg, f, fmt.money(spent)),
+            (f"Estimate: {K.estimate_range(reg, cost_est)}." if cost_est is not None else "No estimate in the pack.")
             + (
-                f" Incomplete: {fmt.count(c['departmental_not_collated_bodies'], 'body has', 'bodies have')} not collated departmental costs."
-                if c["departmental_not_collated_bodies"]
+                f" Incomplete: {K.noun(key('costs.departmental_not_collated_bodies'), missing, 'body has', 'bodies have')} not collated departmental costs."
+                if missing
                 else ""
             ),
         ),
         (
             "Programme savings to date (shared services only)",
-            fmt.money(f["savings"]["shared_services_to_date_gbp_m"]),
-            f"Estimate: {fmt.money_range(save_est['low_gbp_m'], save_est['high_gbp_m'])} a year ({save_est['scope']})"
+            key("savings.shared_services_to_date_gbp_m"),
+            f"Estimate: {K.estimate_range(reg, save_est)} a year ({save_est['scope']})"
             if save_est is not None
             else "No estimate in the pack",
         ),
         (
             "Customers served",
-            fmt.count(f["onboarding"]["customers_served"]),
-            f"{f['onboarding']['onboarded']} of {f['onboarding']['bodies']} bodies onboarded; {f['onboarding']['overdue']} overdue",
+            key("onboarding.customers_served"),
+            f"{key('onboarding.onboarded')} of {key('onboarding.bodies')} bodies onboarded; {key('onboarding.overdue')} overdue",
         ),
         (
             "Recommendations implemented",
             f"{rec['implemented']} of {rec['total']}",
-            f"Implementation rate {fmt.share(rec['implementation_rate'])}; {rec['overdue']} overdue"
+            f"Implementation rate {rec['implementation_rate']}; {rec['overdue']} overdue"
             + (f". By source: {by_source}" if by_source else ""),
         ),
     ]
     return HTML(display.headline_html(items))
 
 
+@section
 def summary_text(ctx: Context) -> HTML:
     """The executive summary, generated from the figures."""
-    return display.paragraphs(narrative.executive_summary(ctx.pack, ctx.period, ctx.figures))
+    return display.paragraphs(narrative.executive_summary(ctx.pack, ctx.period, ctx.figures, ctx.register))
 
 
+@section
 def ratings(ctx: Context) -> HTML:
     """The official delivery confidence rating (if any) beside the pipeline's derived rating."""
     official = official_rating(ctx.tables["delivery_confidence"], ctx.tables["periods"], ctx.period)
-    derived = narrative.derived_rating(ctx.figures, ctx.thresholds)
+    derived = narrative.derived_rating(ctx.figures, ctx.thresholds, ctx.register)
     rows = []
     if official:
         when = "this period" if official["current"] else f"latest available, from {official['period_id']}"

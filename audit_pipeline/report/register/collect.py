@@ -1,0 +1,104 @@
+"""One register per period, read back from the executed section notebooks' output metadata.
+
+Each section function's output carries the entries it showed (``core.section``); here they are
+merged in notebook order: an id seen again keeps its first entry and gains any new display form,
+and the same id with another value is an error (two parts of a report may not disagree).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from audit_pipeline.report.register.core import METADATA_KEY, anchor
+
+
+class RegisterConflict(ValueError):
+    """The same figure id was shown with two different values."""
+
+
+def _output_entries(output) -> list[dict]:
+    metadata = output.get("metadata") or {}
+    entries = metadata.get(METADATA_KEY)
+    if entries is None:  # IPython nests a repr's metadata under its mime type
+        entries = (metadata.get("text/html") or {}).get(METADATA_KEY)
+    return list(entries or [])
+
+
+def notebook_entries(nb) -> list[dict]:
+    """Every register entry in a notebook's outputs, in order (repeats included)."""
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            found += _output_entries(output)
+    return found
+
+
+def merge(entries: list[dict]) -> list[dict]:
+    """Entries merged by id (first wins; displays united; a different value raises ``RegisterConflict``)."""
+    merged: dict[str, dict] = {}
+    for entry in entries:
+        seen = merged.get(entry["id"])
+        if seen is None:
+            merged[entry["id"]] = {**entry, "displays": list(entry.get("displays") or [entry["display"]])}
+            continue
+        if seen["value"] != entry["value"]:
+            raise RegisterConflict(
+                f"figure {entry['id']} is shown as {seen['value']!r} and as {entry['value']!r} in the same report"
+            )
+        for text in entry.get("displays") or [entry["display"]]:
+            if text not in seen["displays"]:
+                seen["displays"].append(text)
+    return list(merged.values())
+
+
+def collect_notebooks(paths: list[Path]) -> list[dict]:
+    """The period's register from its executed notebooks (in file-name order)."""
+    entries = []
+    for path in sorted(paths):
+        entries += notebook_entries(nbformat.read(path, as_version=4))
+    return merge(entries)
+
+
+def inputs_text(entry: dict) -> str:
+    """An entry's inputs in words: ``costs.csv lines 2, 5-7 (cost_type ..., 3 rows)``."""
+    parts = []
+    for item in entry.get("inputs") or []:
+        lines = line_ranges(item.get("lines") or [])
+        where = f" lines {lines}" if lines else ""
+        rows = item.get("rows", 0)
+        count = f"{rows:,} row{'' if rows == 1 else 's'}" if item["table"] != "programme" else ""
+        detail = "; ".join(x for x in (item.get("filter", ""), count) if x)
+        parts.append(f"{item['file']}{where}" + (f" ({detail})" if detail else ""))
+    return "; ".join(parts) or "No rows of the pack (computed from other figures)"
+
+
+def line_ranges(lines: list[int]) -> str:
+    """``2, 5-7, 9``: sorted line numbers with runs collapsed."""
+    runs: list[list[int]] = []
+    for line in sorted(set(lines)):
+        if runs and line == runs[-1][1] + 1:
+            runs[-1][1] = line
+        else:
+            runs.append([line, line])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def appendix_rows(entries: list[dict]) -> list[dict]:
+    """The "Figure register" appendix: one row per figure, sorted by id, with its anchor."""
+    rows = []
+    for entry in sorted(entries, key=lambda e: e["id"]):
+        shown = entry["display"] if entry.get("complete", True) else f"at least {entry['display']}"
+        rows.append(
+            {
+                "id": entry["id"],
+                "anchor": anchor(entry["id"]),
+                "label": entry["label"],
+                "display": shown,
+                "definition": entry["definition"],
+                "inputs": inputs_text(entry),
+                "function": entry.get("function", ""),
+            }
+        )
+    return rows

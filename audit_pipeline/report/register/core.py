@@ -1,0 +1,185 @@
+"""``Register``: figures as a section shows them, with their inputs; marks, links and the section decorator."""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+import re
+
+import pandas as pd
+
+METADATA_KEY = "audit_pipeline/figures"
+OPEN, MID, CLOSE = "\ue000", "\ue001", "\ue002"  # private-use characters: never in a pack (see ``plain``)
+_MARKED = re.compile(f"{OPEN}([^{MID}{CLOSE}]*){MID}([^{CLOSE}]*){CLOSE}")
+
+
+def mark(figure_id: str, text: str) -> str:
+    """``text`` marked as the display of figure ``figure_id`` (invisible until ``linkify`` or ``plain``)."""
+    return f"{OPEN}{figure_id}{MID}{text}{CLOSE}"
+
+
+def plain(text: str) -> str:
+    """``text`` without figure marks (alt texts, captions, table cells)."""
+    return _MARKED.sub(lambda m: m.group(2), str(text)).replace(OPEN, "").replace(MID, "").replace(CLOSE, "")
+
+
+def anchor(figure_id: str) -> str:
+    """The appendix anchor of a figure: ``fig-`` and the id, safe as an HTML id."""
+    return "fig-" + re.sub(r"[^A-Za-z0-9._-]", "_", figure_id)
+
+
+def linkify(escaped: str) -> str:
+    """An already escaped text with each figure mark made a link to its register entry."""
+    return _MARKED.sub(lambda m: f'<a class="figure-ref" href="#{anchor(m.group(1))}">{m.group(2)}</a>', escaped)
+
+
+def _json_value(value):
+    """A JSON-safe exact value: ints stay ints, floats rounded to 10 places, missing is ``None``."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) or (hasattr(value, "dtype") and str(getattr(value, "dtype", "")).startswith("int")):
+        return int(value)
+    if isinstance(value, float) or hasattr(value, "__float__"):
+        value = float(value)
+        return None if math.isnan(value) else round(value, 10)
+    return str(value)
+
+
+class Register:
+    """The figures of one period as a notebook shows them (see the package docstring)."""
+
+    def __init__(self, pack, period):
+        self.pack, self.period = pack, period
+        self.entries: dict[str, dict] = {}
+        self.touched: list[str] = []
+
+    # -- inputs
+
+    def rows(self, table: str, mask=None, filter: str = "") -> dict:
+        """An input: the rows of ``table`` selected by ``mask`` (all when ``None``), by their file lines."""
+        frame = self.pack.tables[table]
+        rows = frame if mask is None else frame[mask]
+        path = self.pack.files.get(table)
+        sources = sorted({str(s) for s in rows["source"].dropna()}) if "source" in rows else []
+        return {
+            "table": table,
+            "file": path.name if path is not None else table,
+            "lines": sorted(int(x) for x in rows["_line"]),
+            "filter": filter,
+            "rows": int(len(rows)),
+            "sources": sources,
+        }
+
+    def programme_input(self, key: str) -> dict:
+        """An input from programme.yaml: the key it was read from."""
+        path = self.pack.files.get("programme")
+        return {
+            "table": "programme",
+            "file": path.name if path is not None else "programme.yaml",
+            "lines": [],
+            "filter": key,
+            "rows": 0,
+            "sources": [],
+        }
+
+    def transactions_input(self, filter: str, rows: int, where: dict) -> dict:
+        """An input from the transactions: the filter in words and as data (``where``), and the row count."""
+        path = self.pack.files.get("transactions")
+        return {
+            "table": "transactions",
+            "file": path.name if path is not None else "transactions",
+            "lines": [],
+            "filter": filter,
+            "rows": int(rows),
+            "sources": [],
+            "where": where,
+        }
+
+    # -- figures
+
+    def add(
+        self,
+        figure_id: str,
+        value,
+        display: str,
+        *,
+        label: str,
+        unit: str,
+        definition: str,
+        inputs: list[dict] = (),
+        function: str = "",
+        complete: bool = True,
+        check: dict | None = None,
+        metric: str | None = None,
+    ) -> str:
+        """Record a figure (or another form of one already recorded) and return its marked display."""
+        value = _json_value(value)
+        entry = self.entries.get(figure_id)
+        if entry is None:
+            entry = {
+                "id": figure_id,
+                "label": label,
+                "value": value,
+                "unit": unit,
+                "display": display,
+                "displays": [display],
+                "complete": bool(complete),
+                "definition": definition,
+                "inputs": list(inputs),
+                "function": function,
+                "check": check,
+                "metric": metric,
+            }
+            self.entries[figure_id] = entry
+        elif entry["value"] != value:
+            raise ValueError(
+                f"figure {figure_id} registered twice with different values: {entry['value']!r}, {value!r}"
+            )
+        elif display not in entry["displays"]:
+            entry["displays"].append(display)
+        self.touched.append(figure_id)
+        return mark(figure_id, display)
+
+    def again(self, figure_id: str, display: str | None = None) -> str:
+        """Show a figure already registered in this notebook again (same entry, maybe another form)."""
+        entry = self.entries[figure_id]
+        if display is not None and display not in entry["displays"]:
+            entry["displays"].append(display)
+        self.touched.append(figure_id)
+        return mark(figure_id, entry["display"] if display is None else display)
+
+    def since(self, start: int) -> list[dict]:
+        """The entries touched since position ``start`` of ``touched``, each once, in order."""
+        ids = list(dict.fromkeys(self.touched[start:]))
+        return [self.entries[i] for i in ids]
+
+
+def _attach(output, entries: list[dict]):
+    """Put ``entries`` in a display object's metadata (kept by nbformat, never shown by the template)."""
+    if not entries or output is None or not hasattr(output, "metadata"):
+        return output
+    metadata = dict(output.metadata or {})
+    metadata[METADATA_KEY] = entries
+    output.metadata = metadata
+    return output
+
+
+def section(fn):
+    """Decorate a section function ``fn(ctx, ...)``: the figures it showed travel with its output."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args, **kwargs):
+        register = getattr(ctx, "register", None)
+        start = len(register.touched) if register is not None else 0
+        output = fn(ctx, *args, **kwargs)
+        return _attach(output, register.since(start)) if register is not None else output
+
+    return wrapper
+
+
+def escape_linked(text: str) -> str:
+    """Escape data text for HTML and link its figure marks."""
+    return linkify(html.escape(str(text)))

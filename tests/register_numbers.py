@@ -1,0 +1,101 @@
+"""Every number a reader sees, and whether the period's figure register accounts for it.
+
+Used by ``test_no_unregistered_numbers``. A number is a run of digits (with thousands commas and
+decimals) that is not part of a word or a dashed code. It is accounted for when it is a number of
+the display text of a registered figure of the period, or one of these kinds that are not figures:
+
+- dates (``31 March 2014``), period labels and ids (``2013-14 Q4``), financial years (``2013-14``);
+- years (1990 to 2099) standing alone, as in a report's name (``PAC 2012``);
+- page numbers (``Page 3 of 20``) in the PDF;
+- identifiers: line numbers in the data-quality tables (their columns are named "Line");
+- text quoted from the data pack (names, recommendation text, evidence), which may hold numbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+
+NUMBER = re.compile(r"(?<![\w.,\-/])\d[\d,]*(?:\.\d+)?(?![\w\-/]|[.,]\d)")
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+DATE = re.compile(rf"\b\d{{1,2}} (?:{MONTHS}) \d{{4}}\b")
+FINANCIAL_YEAR = re.compile(r"\b(?:19|20)\d\d-\d\d\b")
+YEAR = re.compile(r"^(?:19|20)\d\d$")
+PAGE = re.compile(r"Page \d+ of \d+")
+IDENTIFIER_HEADERS = {"Line", "Line in file"}
+
+
+def numbers(text: str) -> list[str]:
+    """The numbers in ``text`` (commas dropped), once dates, financial years and page numbers are removed."""
+    for pattern in (DATE, PAGE, FINANCIAL_YEAR):
+        text = pattern.sub(" ", text)
+    return [n.replace(",", "") for n in NUMBER.findall(text)]
+
+
+def registered(document: dict) -> set[str]:
+    """Every number of every display form of every registered figure."""
+    found = set()
+    for entry in document["figures"]:
+        for display in entry.get("displays") or [entry["display"]]:
+            found.update(numbers(display))
+    return found
+
+
+def pack_text_numbers(pack) -> set[str]:
+    """Numbers inside the pack's own text cells (quoted, not computed)."""
+    found = set()
+    for frame in pack.tables.values():
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                for value in frame[column].dropna():
+                    if isinstance(value, str):
+                        found.update(numbers(value))
+    found.update(numbers(str(pack.programme.get("name", ""))))
+    return found
+
+
+def strip_labels(text: str, labels: list[str]) -> str:
+    """``text`` without the pack's period labels and ids (longest first)."""
+    for label in sorted(labels, key=len, reverse=True):
+        text = text.replace(label, " ")
+    return text
+
+
+def visible_html_text(html: str) -> tuple[str, set[str]]:
+    """The visible text of a report (no register appendix, no provenance), and the identifier numbers."""
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["style", "script", "head"]):
+        tag.decompose()
+    for section_id in ("figure-register", "provenance"):
+        found = soup.find(id=section_id)
+        if found is not None:
+            found.decompose()
+    identifiers = set()
+    for table in soup.find_all("table"):
+        headers = [th.get_text(" ", strip=True) for th in table.select("thead th")]
+        columns = [i for i, h in enumerate(headers) if h in IDENTIFIER_HEADERS]
+        for row in table.select("tbody tr"):
+            cells = row.find_all(["th", "td"])
+            for i in columns:
+                if i < len(cells):
+                    identifiers.update(numbers(cells[i].get_text(" ", strip=True)))
+                    cells[i].decompose()
+    parts = [soup.get_text(" ")]
+    parts += [img.get("alt", "") for img in soup.find_all("img")]
+    return " ".join(parts), identifiers
+
+
+def unaccounted(text: str, allowed: set[str], labels: list[str]) -> list[str]:
+    """The numbers of ``text`` that are neither figures nor an allowed kind."""
+    return [n for n in numbers(strip_labels(text, labels)) if n not in allowed and not YEAR.match(n)]
+
+
+CONTENTS_LINE = re.compile(r"^\s*\d+\. .*?\.{3,}\s*\d+\s*$", re.M)
+
+
+def pdf_body(pdf_text: str) -> str:
+    """pdftotext output without the contents' page numbers, up to the register appendix's heading."""
+    text = CONTENTS_LINE.sub(" ", pdf_text)
+    cut = re.search(r"^\s*Figure register\s*$", text, flags=re.M)
+    return text[: cut.start()] if cut else text
