@@ -62,7 +62,11 @@ def table_rows(shown) -> list[dict]:
 
 
 def text_of(shown) -> str:
-    return html_of(shown).get_text(" ")
+    """The visible text, as a reader sees it: block elements apart, inline links (the register's) in line."""
+    soup = html_of(shown)
+    for block in soup.find_all(["p", "li", "td", "th", "div", "h1", "h2", "h3", "h4", "caption", "dt", "dd"]):
+        block.append(" ")
+    return " ".join(soup.get_text().split())
 
 
 def number(text: str) -> int:
