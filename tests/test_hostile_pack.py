@@ -129,6 +129,10 @@ def _nul_in_cell(pack: Path) -> None:
     write_pack(pack, cells={("centres", 0, "name"): "Cen\x00tre"})
 
 
+def _register_marks(pack: Path) -> None:
+    write_pack(pack, cells={("centres", 0, "name"): "Centre \ue000costs.total\ue001£1 billion\ue002"})
+
+
 def _utf16(pack: Path) -> None:
     write_pack(pack)
     text = (pack / "centres.csv").read_text(encoding="utf-8")
@@ -187,9 +191,10 @@ CASES = {
     "YAML nested 500 deep": (_deep_yaml, "nested more than 20 levels deep"),
     "50 MB cell": (_big_cell, "column name: cell has 52,428,800 characters"),
     "escape codes in a header name": (_escape_in_header, "\\x1b[31mRED"),
-    "escape codes in a cell": (_escape_in_cell, "control character (U+001B)"),
-    "NUL byte in a cell": (_nul_in_cell, "control character (U+0000)"),
+    "escape codes in a cell": (_escape_in_cell, "control or reserved character (U+001B)"),
+    "NUL byte in a cell": (_nul_in_cell, "control or reserved character (U+0000)"),
     "UTF-16 file": (_utf16, "is UTF-16 text"),
+    "the report's figure marks in a cell": (_register_marks, "reserved character (U+E000)"),
     "escape codes in a file name": (_escape_file_name, "notes\\x1b[2J.csv"),
     "NaN threshold": (_threshold(".nan"), "must be a finite number"),
     "infinite threshold": (_threshold(".inf"), "must be a finite number"),

@@ -16,6 +16,7 @@ from audit_pipeline.measures import periods as P
 from audit_pipeline.measures.summary import key_figures, official_rating
 from audit_pipeline.pack.load import load_pack
 from audit_pipeline.report.narrative import derived_rating, executive_summary
+from audit_pipeline.report.register.core import Register, plain
 
 HAND = Path(__file__).parent / "fixtures" / "hand_pack"
 
@@ -258,7 +259,7 @@ def test_derived_rating_is_labelled_and_follows_its_rules(pack):
 
 def test_executive_summary_says_at_least_and_keeps_attributions_apart(pack):
     period = P.period_of(pack.tables["periods"], "B")
-    text = " ".join(executive_summary(pack, period, figures(pack, "B")))
+    text = plain(" ".join(executive_summary(pack, period, figures(pack, "B"), Register(pack, period))))
     assert "at least £4 million (2 bodies' costs not collated)" in text
     assert "£44 million to £95 million" in text
     assert "£0.7 million" in text and "£350 million to £500 million a year" in text

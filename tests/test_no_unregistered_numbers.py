@@ -81,7 +81,8 @@ def test_a_number_printed_around_the_register_fails(tmp_path):
     needle = '"The pack holds no forecast costs for later periods.",'
     assert needle in source
     costs.write_text(
-        source.replace(needle, needle + '\n        f"Costs rose by {fmt.money(987.654)} in the year.",'), encoding="utf-8"
+        source.replace(needle, needle + '\n        f"Costs rose by {fmt.money(987.654)} in the year.",'),
+        encoding="utf-8",
     )
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(code), "AUDIT_PIPELINE_CACHE": str(tmp_path / "cache")}

@@ -21,8 +21,9 @@ from audit_pipeline.pack.limits import LIMITS, LimitError, check_size, check_wor
 # Bytes that Windows-1252 leaves undefined: a file holding one is not text we can read.
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 # Control characters no return holds (C0 but tab, line feed and carriage return; DEL; C1): a cell with
-# one is refused, so nothing can reach a terminal or a report as an escape sequence or a NUL.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# one is refused, so nothing can reach a terminal or a report as an escape sequence or a NUL. So are the
+# three private-use characters the report uses to mark registered figures (report/register/core.py).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\ue002]")
 
 
 @dataclass
@@ -108,7 +109,7 @@ def check_cells(name: str, header: list[str], line: int, cells: list[str | None]
                 Finding(
                     ERROR,
                     name,
-                    f"cell holds a control character (U+{code:04X}), which no return should contain",
+                    f"cell holds a control or reserved character (U+{code:04X}), which no return should contain",
                     line=line,
                     column=_printable(column),
                     value=_printable(cell),
