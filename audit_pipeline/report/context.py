@@ -4,40 +4,142 @@
 notebook. A validated pack is cached on disk keyed on the SHA-256 of every
 file in the pack and of the package's own code, so the six notebooks of a
 period (and every period of a run) validate the pack once, not six times.
+
+The context also records what the notebook reads through it (its dynamic
+dependencies, see ``run/keys.py``): each table, each field of the programme,
+the findings, the transactions, and the tables behind the key figures it asks
+for. Opening a file of the pack around the context makes it depend on the
+whole pack (``files``). The names go to the read log of the unit (see
+``audit_pipeline.report.reads``), so a unit is reused only while what it
+really read is unchanged.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
 from audit_pipeline.measures import periods as P
-from audit_pipeline.measures.summary import key_figures
 from audit_pipeline.pack.cache import load_pack_cached
 from audit_pipeline.pack.load import Pack
+from audit_pipeline.report import reads
 
 
-@dataclass
-class Context:
-    """A period's pack, period, previous period and key figures."""
+class RecordingMapping(Mapping):
+    """A read-only view of a mapping that records ``prefix + key`` for every key looked up."""
 
-    pack: Pack
-    period: P.Period
-    previous: P.Period | None
-    figures: dict
+    def __init__(self, data: Mapping, prefix: str = ""):
+        self._data, self._prefix = data, prefix
+
+    def __getitem__(self, key):
+        reads.record(f"{self._prefix}{key}")
+        return self._data[key]
+
+    def __contains__(self, key) -> bool:
+        reads.record(f"{self._prefix}{key}")  # presence is a read too: absent fields have a digest
+        return key in self._data
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._data!r})"
+
+
+class PackView:
+    """The pack as notebooks see it: each attribute records what it reads, then gives the real thing."""
+
+    def __init__(self, pack: Pack):
+        self._pack = pack
+        self.directory = pack.directory
+        self.tables = RecordingMapping(pack.tables)
+        self.programme = RecordingMapping(pack.programme, "programme:")
 
     @property
-    def tables(self) -> dict:
+    def transactions(self):
+        reads.record("transactions")
+        return self._pack.transactions
+
+    @property
+    def findings(self):
+        reads.record("findings")
+        return self._pack.findings
+
+    @property
+    def warnings(self):
+        reads.record("findings")
+        return self._pack.warnings
+
+    @property
+    def files(self):
+        reads.record("files")
+        return self._pack.files
+
+    def __getitem__(self, name: str):
+        return self.tables[name]
+
+    def periods(self):
+        reads.record("periods")
+        return self._pack.periods()
+
+    def __getattr__(self, name: str):  # anything else of the pack: depend on all of it
+        reads.record("files")
+        return getattr(self._pack, name)
+
+
+class Context:
+    """A period's pack, period, previous period and key figures (computed when first asked for)."""
+
+    def __init__(self, pack: Pack, period: P.Period, previous: P.Period | None, figures: dict | None = None):
+        self.raw_pack = pack
+        self.pack = PackView(pack)
+        self._period = period
+        self._previous = previous
+        self._figures = figures
+        self._figure_reads: frozenset[str] | None = None
+
+    @property
+    def period(self) -> P.Period:
+        reads.record("periods")  # the period's dates and label come from the periods table
+        return self._period
+
+    @property
+    def previous(self) -> P.Period | None:
+        reads.record("periods")
+        return self._previous
+
+    @property
+    def tables(self) -> Mapping:
         return self.pack.tables
 
     @property
     def thresholds(self) -> dict:
         return self.pack.programme["thresholds"]
 
+    @property
+    def figures(self) -> dict:
+        """The period's key figures; reading them records the inputs they are computed from."""
+        if self._figure_reads is None:
+            from audit_pipeline.measures.summary import key_figures
+
+            with reads.capture() as names:
+                figures = key_figures(self.pack, self._period)
+            self._figures = self._figures if self._figures is not None else figures
+            self._figure_reads = frozenset(names)
+        for name in sorted(self._figure_reads):  # again in every process: a forked kernel logs its own reads
+            reads.record(name)
+        return self._figures
+
 
 def load_context(data_dir: str | Path | None = None, period_id: str | None = None) -> Context:
     """The context for one period (the pack's latest when ``period_id`` is ``None``)."""
-    pack = load_pack_cached(data_dir)
-    period = P.period_of(pack.tables["periods"], period_id)
-    previous = P.previous_period(pack.tables["periods"], period)
-    return Context(pack, period, previous, key_figures(pack, period))
+    with reads.internal():
+        pack = load_pack_cached(data_dir)
+        period = P.period_of(pack.tables["periods"], period_id)
+        previous = P.previous_period(pack.tables["periods"], period)
+    reads.watch_folder(pack.directory)
+    reads.record("periods")  # the period and the previous one come from the periods table
+    return Context(pack, period, previous)

@@ -20,6 +20,7 @@ class UnitResult:
 
     notebook: bytes
     error: dict | None = None
+    reads: list[str] | None = None  # what the kernel read through its context (None: it never loaded one)
 
 
 def run_unit(name: str, source: bytes, parameters: dict, period_id: str, timeout: int) -> UnitResult:
@@ -28,6 +29,7 @@ def run_unit(name: str, source: bytes, parameters: dict, period_id: str, timeout
     The kernel's working folder is ``<scratch>/work``, so whatever a notebook writes there stays
     apart from every other unit running at the same time, and is removed with the folder."""
     from audit_pipeline.errors import NotebookExecutionError
+    from audit_pipeline.report import reads
     from audit_pipeline.run.execute import execute, temporary_folder
 
     scratch = Path(temporary_folder("unit"))
@@ -37,12 +39,13 @@ def run_unit(name: str, source: bytes, parameters: dict, period_id: str, timeout
         for folder in (notebook.parent, scratch / "work"):
             folder.mkdir()
         notebook.write_bytes(source)
+        reads.prepare(scratch / "work")
         try:
             execute(notebook, output, parameters, period_id, timeout, cwd=scratch / "work")
         except NotebookExecutionError as exc:
             failed = output.read_bytes() if output.exists() else source
             return UnitResult(failed, {"cell_index": exc.cell_index, "ename": exc.ename, "evalue": exc.evalue})
-        return UnitResult(output.read_bytes())
+        return UnitResult(output.read_bytes(), reads=reads.collected(scratch / "work"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
