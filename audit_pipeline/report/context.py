@@ -90,16 +90,83 @@ class PackView:
         return getattr(self._pack, name)
 
 
-class Context:
-    """A period's pack, period, previous period and key figures (computed when first asked for)."""
+def _figure(pack: PackView, period: P.Period, name: str):
+    """One group of ``measures.summary.key_figures``, computed alone (a test checks they agree)."""
+    from audit_pipeline.measures import finance, onboarding, recommendations, service
 
-    def __init__(self, pack: Pack, period: P.Period, previous: P.Period | None, figures: dict | None = None):
+    t = pack.tables
+    if name == "programme_id":
+        return pack.programme["programme_id"]
+    if name in ("period_id", "period_label"):
+        reads.record("periods")
+        return period.period_id if name == "period_id" else period.label
+    if name == "costs":
+        return finance.cost_figures(t["costs"], t["periods"], period)
+    if name == "estimates":
+        return finance.estimate_figures(t["estimates"], period)
+    if name == "savings":
+        return finance.savings_figures(t["savings"], t["periods"], period)
+    if name == "onboarding":
+        return onboarding.onboarding_figures(t["bodies"], period)
+    if name == "recommendations":
+        track = recommendations.tracker(t["recommendations"], t["recommendation_status"], t["periods"], period)
+        return recommendations.recommendation_figures(track)
+    if name == "service":
+        return service.service_figures(pack.transactions, period)
+    raise KeyError(name)
+
+
+class Figures(Mapping):
+    """The key figures of metrics.json, each group computed when first asked for.
+
+    Asking for a group records the inputs it is computed from (in every process that asks:
+    a kernel forked from a server that computed it still logs its own reads), so a section
+    that shows onboarding figures depends on the bodies, not on the costs."""
+
+    NAMES = (
+        "programme_id",
+        "period_id",
+        "period_label",
+        "costs",
+        "estimates",
+        "savings",
+        "onboarding",
+        "recommendations",
+        "service",
+    )
+
+    def __init__(self, pack: PackView, period: P.Period):
+        self._pack, self._period = pack, period
+        self._values: dict = {}
+        self._reads: dict[str, frozenset[str]] = {}
+
+    def __getitem__(self, name: str):
+        if name not in self.NAMES:
+            raise KeyError(name)
+        if name not in self._reads:
+            with reads.capture() as names:
+                self._values[name] = _figure(self._pack, self._period, name)
+            self._reads[name] = frozenset(names)
+        for each in sorted(self._reads[name]):
+            reads.record(each)
+        return self._values[name]
+
+    def __iter__(self):
+        return iter(self.NAMES)
+
+    def __len__(self) -> int:
+        return len(self.NAMES)
+
+
+class Context:
+    """A period's pack (as a recording view), period, previous period and key figures (made when asked)."""
+
+    def __init__(self, pack: Pack, period: P.Period, previous: P.Period | None):
         self.raw_pack = pack
         self.pack = PackView(pack)
         self._period = period
         self._previous = previous
-        self._figures = figures
-        self._figure_reads: frozenset[str] | None = None
+        self._figures = Figures(self.pack, period)
 
     @property
     def period(self) -> P.Period:
@@ -120,17 +187,8 @@ class Context:
         return self.pack.programme["thresholds"]
 
     @property
-    def figures(self) -> dict:
-        """The period's key figures; reading them records the inputs they are computed from."""
-        if self._figure_reads is None:
-            from audit_pipeline.measures.summary import key_figures
-
-            with reads.capture() as names:
-                figures = key_figures(self.pack, self._period)
-            self._figures = self._figures if self._figures is not None else figures
-            self._figure_reads = frozenset(names)
-        for name in sorted(self._figure_reads):  # again in every process: a forked kernel logs its own reads
-            reads.record(name)
+    def figures(self) -> Figures:
+        """The period's key figures; reading a group records the inputs it is computed from."""
         return self._figures
 
 

@@ -33,7 +33,7 @@ import pandas as pd
 from audit_pipeline.measures.periods import Period
 from audit_pipeline.pack.contract import TABLES
 from audit_pipeline.report.render import TEMPLATES
-from audit_pipeline.settings import ROOT, code_digest
+from audit_pipeline.settings import PACKAGE, ROOT
 
 # Every input there is: each table, the programme metadata, the validation findings, and "files"
 # (the hash of every file in the pack). A unit that ran without a context depends on all of them.
@@ -45,10 +45,24 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def code_without_templates() -> str:
+    """SHA-256 over the package's files as ``settings.code_digest`` takes them, templates left out.
+
+    Notebooks never read the templates (only rendering does, and the render key has its own
+    digest of them), so a template change re-renders every period and reruns no notebook."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        if TEMPLATES in path.parents:
+            continue
+        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def environment_digest() -> str:
-    """The package's code, the pinned requirements and the Python version, as one digest."""
+    """The package's code (templates aside), the pinned requirements and the Python version, as one digest."""
     requirements = (ROOT / "requirements.txt").read_bytes() if (ROOT / "requirements.txt").exists() else b""
-    return _sha(code_digest().encode() + requirements + sys.version.encode())
+    return _sha(code_without_templates().encode() + requirements + sys.version.encode())
 
 
 def templates_digest() -> str:
