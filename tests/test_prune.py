@@ -64,32 +64,33 @@ def test_corrupt_unit_cache_entries_are_rebuilt_not_trusted(code, tmp_path):
 @pytest.mark.slow
 def test_prune_keeps_what_published_periods_need_and_caps_the_rest(code, tmp_path):
     pack, out = copy_pack(tmp_path / "pack"), tmp_path / "out"
-    assert cli(code, *run_args(pack, out, "--period", "C")).returncode == 0
+    own = {"AUDIT_PIPELINE_CACHE": str(tmp_path / "cache")}  # this test's pack cache alone
+    assert cli(code, *run_args(pack, out, "--period", "C"), **own).returncode == 0
     costs = pack / "costs.csv"
     costs.write_text(costs.read_text(encoding="utf-8").replace(COSTS_BEFORE, COSTS_AFTER), encoding="utf-8")
-    second = cli(code, *run_args(pack, out, "--period", "C"))
+    second = cli(code, *run_args(pack, out, "--period", "C"), **own)
     assert second.returncode == 0, second.stderr
     changed = {nb for _, nb in units_logged(second.stderr, "executed")}
     assert changed and "Pruned the caches" not in second.stderr  # under the default caps
     units = out / "hand" / ".units"
     entries = sorted(units.glob("*/*.json"))
     assert len(entries) == len(NOTEBOOKS) + len(changed)
-    packs = sorted((code / ".cache" / "packs").glob("*.pickle"))
+    packs = sorted((tmp_path / "cache" / "packs").glob("*.pickle"))
     assert len(packs) == 2  # the pack before and after the correction
 
-    caps = {"AUDIT_PIPELINE_UNIT_CACHE_MB": "0", "AUDIT_PIPELINE_PACK_CACHE_MB": "0"}
+    caps = {"AUDIT_PIPELINE_UNIT_CACHE_MB": "0", "AUDIT_PIPELINE_PACK_CACHE_MB": "0", **own}
     dry = cli(code, "prune", "--out", str(out), "--dry-run", **caps)
     assert dry.returncode == 0, dry.stderr
     would = [line for line in dry.stdout.splitlines() if line.startswith("would remove")]
     assert len(would) == len(changed) + 1, dry.stdout  # the replaced units, and the old pack version
     assert all("over the size cap" in line for line in would) and "Would free" in dry.stdout
-    assert sorted(units.glob("*/*.json")) == entries and len(list((code / ".cache" / "packs").glob("*"))) == 2
+    assert sorted(units.glob("*/*.json")) == entries and len(list((tmp_path / "cache" / "packs").glob("*"))) == 2
 
     done = cli(code, "prune", "--out", str(out), **caps)
     assert done.returncode == 0 and "Freed" in done.stdout, done.stdout
     assert len(list(units.glob("*/*.json"))) == len(NOTEBOOKS)
     assert len(list(units.glob("*/*.ipynb"))) == len(NOTEBOOKS)
-    assert len(list((code / ".cache" / "packs").glob("*.pickle"))) == 1
+    assert len(list((tmp_path / "cache" / "packs").glob("*.pickle"))) == 1
     again = cli(code, "prune", "--out", str(out), **caps)
     assert again.stdout.strip() == "Nothing to prune."
 
