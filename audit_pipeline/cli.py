@@ -257,6 +257,26 @@ def figure_check(period_dir: Path, data_dir: Path | None) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@out_option
+@click.option("--dry-run", is_flag=True, help="Only print what would be removed.")
+def prune(out_dir: Path, dry_run: bool) -> None:
+    """Remove cache entries no published period needs, beyond the size caps (see README, "Caches")."""
+    from audit_pipeline.run.prune import describe, size_text
+    from audit_pipeline.run.prune import prune as prune_caches
+
+    removals = prune_caches(out_dir, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for path, size, why in removals:
+        click.echo(f"{verb} {describe(path)} ({size_text(size)}, {why})")
+    total = size_text(sum(size for _, size, _ in removals))
+    click.echo(
+        f"{'Would free' if dry_run else 'Freed'} {total} in {len(removals)} entries."
+        if removals
+        else "Nothing to prune."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:

@@ -134,7 +134,7 @@ def assert_consistent(folder: Path, amounts: dict[str, float]) -> None:
     assert_complete(folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     for name, unit in manifest["units"].items():
-        cached = folder.parent / ".units" / f"{unit['key']}.ipynb"
+        (cached,) = (folder.parent / ".units").glob(f"*/{unit['key']}.ipynb")  # .units/<base>/<key>.ipynb
         assert (folder / "notebooks" / name).read_bytes() == cached.read_bytes(), f"{folder.name}/{name}"
     amount = amounts[manifest["inputs"]["files"]["costs.csv"]]
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
@@ -251,7 +251,7 @@ def test_killed_at_random_moments_the_published_reports_stay_whole(site):
     print("kills by phase:", {p: phases.count(p) for p in sorted(set(phases))})
     assert {"starting", "executing", "publishing"} <= set(phases), phases  # spread over the whole run
     assert not [p.name for p in programme.iterdir() if p.name.startswith((".staging", ".retired"))]
-    assert not list(programme.glob(".units/.*.tmp"))
+    assert not list(programme.glob(".units/*/.*.tmp"))
     leftovers = [p for pid in killed_pids for p in Path(tempfile.gettempdir()).glob(f"audit-pipeline-{pid}-*")]
     assert not leftovers, leftovers
 

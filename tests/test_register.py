@@ -103,7 +103,7 @@ def test_figures_xlsx_has_no_formula_and_keeps_text_as_text(ctx, monkeypatch):
     document = _document(ctx)
     hostile_costs = ctx.tables["costs"].copy()
     hostile_costs["source"] = [HOSTILE[i % len(HOSTILE)] for i in range(len(hostile_costs))]
-    monkeypatch.setitem(ctx.pack.tables, "costs", hostile_costs)
+    monkeypatch.setitem(ctx.raw_pack.tables, "costs", hostile_costs)  # under the recording view
     book = load_workbook(io.BytesIO(workbook_bytes(ctx.pack, document)))
     assert book.sheetnames == ["Figures", "costs"]
     for sheet in book.worksheets:

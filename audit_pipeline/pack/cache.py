@@ -1,19 +1,32 @@
 """Validated packs cached on disk, so the notebooks of a run validate a pack once, not once each.
 
-The key is the SHA-256 of every file in the pack folder and of the package's
-own code: any change to either is a different entry.
+An entry is ``<cache>/packs/<folder>-<key>.pickle``: ``folder`` is a short hash of
+the pack folder's path, ``key`` the SHA-256 of every file in the pack folder and of
+the package's own code, so any change to either is a different entry. An entry that
+fails to load (truncated, corrupt, written by another version) is removed and the
+pack validated again: never trusted, never a crash. ``prune_plan`` says what to evict:
+the last used entry of each pack folder is kept, then the most recently used others
+up to a size cap (``AUDIT_PIPELINE_PACK_CACHE_MB``, default 2048).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
+import re
 import tempfile
+import time
 from pathlib import Path
 
 from audit_pipeline.pack.load import Pack, file_sha256, load_pack
 from audit_pipeline.settings import DEFAULT_DATA, cache_dir, code_digest
+
+FORMAT = 1  # bump when what is pickled changes shape
+DEFAULT_CAP_MB = 2048
+ENTRY = re.compile(r"^(?P<folder>[0-9a-f]{12})-(?P<key>[0-9a-f]{64})\.pickle$")
+STALE_TEMPORARY = 3600  # seconds after which a temporary file is an abandoned write
 
 
 def input_hashes(directory: Path) -> dict[str, str]:
@@ -21,33 +34,102 @@ def input_hashes(directory: Path) -> dict[str, str]:
     return {p.name: file_sha256(p) for p in sorted(directory.iterdir()) if p.is_file()}
 
 
+def packs_dir() -> Path:
+    """Where validated packs are cached."""
+    return cache_dir() / "packs"
+
+
+def _entry(directory: Path) -> tuple[Path, str]:
+    key = hashlib.sha256(
+        repr((str(directory), sorted(input_hashes(directory).items()), code_digest())).encode()
+    ).hexdigest()
+    folder = hashlib.sha256(str(directory).encode()).hexdigest()[:12]
+    return packs_dir() / f"{folder}-{key}.pickle", key
+
+
+def _load(path: Path, key: str) -> Pack | None:
+    """The cached pack, or ``None`` when the entry is missing or cannot be trusted (then removed)."""
+    try:
+        with path.open("rb") as handle:
+            payload = pickle.load(handle)  # our own file, written below from a validated pack
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - truncated, corrupt or another version's: any failure means rebuild
+        payload = None
+    whole = isinstance(payload, tuple) and len(payload) == 3 and payload[:2] == (FORMAT, key)
+    if whole and isinstance(payload[2], Pack):
+        with contextlib.suppress(OSError):
+            os.utime(path)  # last use, for eviction
+        return payload[2]
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return None
+
+
 # Packs a process keeps loaded (``keep=True``: the fork server's, for the kernels it forks), by the
-# same key as the files on disk; the latest few only.
+# same content key as the files on disk; the latest few only.
 KEPT: dict[str, Pack] = {}
 KEEP_AT_MOST = 2
 
 
 def load_pack_cached(directory: str | Path | None = None, keep: bool = False) -> Pack:
-    """``load_pack`` with an on-disk cache keyed on input and code hashes; with ``keep``, also
-    kept in memory under that key (and found there by later calls, in this process or its forks)."""
+    """``load_pack`` with an on-disk cache keyed on input and code hashes; with ``keep``, also kept in
+    memory under that key (and found there by later calls, in this process or its forks)."""
     directory = Path(directory or DEFAULT_DATA).resolve()
-    key = hashlib.sha256(
-        repr((str(directory), sorted(input_hashes(directory).items()), code_digest())).encode()
-    ).hexdigest()
+    path, key = _entry(directory)
     if key in KEPT:
         return KEPT[key]
-    path = cache_dir() / "packs" / f"{key}.pickle"
-    if path.exists():
-        with path.open("rb") as handle:
-            pack = pickle.load(handle)  # our own file, written below from a validated pack
-    else:
+    pack = _load(path, key)
+    if pack is None:
         pack = load_pack(directory)
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
-            pickle.dump(pack, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((FORMAT, key, pack), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, path)
     if keep:
         KEPT[key] = pack
         while len(KEPT) > KEEP_AT_MOST:
             del KEPT[next(iter(KEPT))]
     return pack
+
+
+def cap_bytes(variable: str, default_mb: int) -> int:
+    """A size cap from the environment, in MB (``default_mb`` when unset or not a number)."""
+    try:
+        return max(0, int(float(os.environ.get(variable, default_mb)) * 1_000_000))
+    except ValueError:
+        return default_mb * 1_000_000
+
+
+def prune_plan(cap: int | None = None) -> list[tuple[Path, int, str]]:
+    """What to remove from the pack cache: ``(path, size, why)``, by the policy of the module docstring."""
+    cap = cap_bytes("AUDIT_PIPELINE_PACK_CACHE_MB", DEFAULT_CAP_MB) if cap is None else cap
+    removals, entries = [], []
+    try:
+        files = [p for p in packs_dir().iterdir() if p.is_file()]
+    except OSError:
+        return []
+    now = time.time()
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        match = ENTRY.match(path.name)
+        if path.suffix == ".tmp":
+            if now - stat.st_mtime > STALE_TEMPORARY:
+                removals.append((path, stat.st_size, "abandoned write"))
+        elif match is None:
+            removals.append((path, stat.st_size, "not an entry of this version"))
+        else:
+            entries.append((stat.st_mtime_ns, path, stat.st_size, match["folder"]))
+    kept, seen = 0, set()
+    for _, path, size, folder in sorted(entries, reverse=True):  # most recently used first
+        if folder not in seen:  # the last used version of each pack folder stays
+            seen.add(folder)
+            kept += size
+        elif kept + size <= cap:
+            kept += size
+        else:
+            removals.append((path, size, "over the size cap"))
+    return removals

@@ -20,6 +20,7 @@ class UnitResult:
 
     notebook: bytes
     error: dict | None = None
+    reads: list[str] | None = None  # what the kernel read through its context (None: it never loaded one)
 
 
 def run_unit(name: str, source: bytes, parameters: dict, period_id: str, timeout: int) -> UnitResult:
@@ -28,6 +29,7 @@ def run_unit(name: str, source: bytes, parameters: dict, period_id: str, timeout
     The kernel's working folder is ``<scratch>/work``, so whatever a notebook writes there stays
     apart from every other unit running at the same time, and is removed with the folder."""
     from audit_pipeline.errors import NotebookExecutionError
+    from audit_pipeline.report import reads
     from audit_pipeline.run.execute import execute
     from audit_pipeline.run.forkserver import temporary_folder
 
@@ -38,13 +40,14 @@ def run_unit(name: str, source: bytes, parameters: dict, period_id: str, timeout
         for folder in (notebook.parent, scratch / "work"):
             folder.mkdir()
         notebook.write_bytes(source)
+        reads.prepare(scratch / "work")
         try:
             execute(notebook, output, parameters, period_id, timeout, cwd=scratch / "work")
         except NotebookExecutionError as exc:
             failed = output.read_bytes() if output.exists() else source
             error = {"cell_index": exc.cell_index, "execution_count": exc.execution_count}
             return UnitResult(failed, {**error, "ename": exc.ename, "evalue": exc.evalue})
-        return UnitResult(output.read_bytes())
+        return UnitResult(output.read_bytes(), reads=reads.collected(scratch / "work"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -1,11 +1,23 @@
-"""Units of work and their keys, for incremental runs.
+"""Units of work and their keys, for incremental runs, with dependencies found while they run.
 
-A unit is one section notebook of one period. Its key is the SHA-256 of
-everything that can change its output: the notebook's bytes, its parameters,
-the slice of each table it reads that matters for the period, the package's
-own code and the pinned dependency set. A period's render key adds its units'
-keys, every input file's hash (the report's provenance lists them all), the
-templates and the formats. Equal keys mean the output would be the same bytes.
+A unit is one section notebook of one period. What can change its output is
+known in two parts, as in ccache's depend mode or Shake:
+
+- its *base*: the notebook's bytes, its parameters, the package's own code and
+  the pinned dependency set (known before it runs);
+- its *recorded reads*: the inputs its kernel actually read through the
+  context (``report/context.py``): tables, programme fields (``programme:name``),
+  ``transactions``, ``findings``, and ``files`` (the whole pack) when it opened a
+  pack file around the context. They are known only once it has run.
+
+A unit's key is the SHA-256 of its base and of the period-relevant digest
+(``SliceCache``) of each recorded input. A unit is reused when an earlier run
+with the same base recorded reads whose digests are all unchanged: by
+construction, it would read the same values and write the same bytes. What a
+notebook *declares* in its metadata (``audit_pipeline.reads``) is documentation
+only and never part of a key. A period's render key adds its units' keys, every
+input file's hash (the report's provenance lists them all), the templates and
+the formats. Equal keys mean the output would be the same bytes.
 """
 
 from __future__ import annotations
@@ -21,10 +33,11 @@ import pandas as pd
 from audit_pipeline.measures.periods import Period
 from audit_pipeline.pack.contract import TABLES
 from audit_pipeline.report.render import TEMPLATES
-from audit_pipeline.settings import ROOT, code_digest
+from audit_pipeline.settings import PACKAGE, ROOT
 
-# Inputs a notebook may declare it reads: each table, the programme metadata, the validation
-# findings, and "files" (the hash of every file in the pack, for anything that shows them).
+# Every input there is: each table, the programme metadata, the validation findings, and "files"
+# (the hash of every file in the pack). A unit that ran without a context depends on all of them.
+ABSENT = "absent"
 ALL_INPUTS = (*[t for t in TABLES if t != "transactions"], "transactions", "programme", "findings", "files")
 
 
@@ -32,10 +45,24 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def code_without_templates() -> str:
+    """SHA-256 over the package's files as ``settings.code_digest`` takes them, templates left out.
+
+    Notebooks never read the templates (only rendering does, and the render key has its own
+    digest of them), so a template change re-renders every period and reruns no notebook."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        if TEMPLATES in path.parents:
+            continue
+        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def environment_digest() -> str:
-    """The package's code, the pinned requirements and the Python version, as one digest."""
+    """The package's code (templates aside), the pinned requirements and the Python version, as one digest."""
     requirements = (ROOT / "requirements.txt").read_bytes() if (ROOT / "requirements.txt").exists() else b""
-    return _sha(code_digest().encode() + requirements + sys.version.encode())
+    return _sha(code_without_templates().encode() + requirements + sys.version.encode())
 
 
 def templates_digest() -> str:
@@ -47,7 +74,9 @@ def templates_digest() -> str:
 
 
 def notebook_reads(path: Path) -> tuple[str, ...]:
-    """The inputs a notebook declares in its metadata (``audit_pipeline.reads``); all of them if it does not say."""
+    """The inputs a notebook declares in its metadata (``audit_pipeline.reads``); all of them if it does not say.
+
+    Documentation only: keys use the reads recorded while the unit ran."""
     metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})  # nbformat: slow to import
     reads = metadata.get("audit_pipeline", {}).get("reads")
     return tuple(reads) if reads else ALL_INPUTS
@@ -74,13 +103,22 @@ def slice_digest(pack, period: Period, name: str) -> str:
         return file_sha256(path) if path else "absent"
     if name == "programme":
         return _sha(json.dumps(pack.programme, sort_keys=True, default=str).encode())
+    if name.startswith("programme:"):
+        field_name = name.partition(":")[2]
+        value = pack.programme.get(field_name, ABSENT) if isinstance(pack.programme, dict) else ABSENT
+        return _sha(json.dumps(value, sort_keys=True, default=str).encode())
+    if name.startswith("file-name:"):
+        path = pack.files.get(name.partition(":")[2])
+        return _sha((path.name if path is not None else ABSENT).encode())
     if name == "files":
         from audit_pipeline.pack.cache import input_hashes
 
         return _sha(json.dumps(input_hashes(pack.directory), sort_keys=True).encode())
     if name == "findings":
         return _sha("\n".join(str(f) for f in pack.findings).encode())
-    frame = pack.tables[name]
+    frame = pack.tables.get(name)
+    if frame is None:  # a name this version does not know (or a table the pack lacks)
+        return ABSENT
     if "period_id" in frame.columns and name != "periods":
         starts = pack.tables["periods"].set_index("period_id")["start_date"]
         start = frame["period_id"].map(starts)
@@ -134,7 +172,11 @@ class SliceCache:
 
 @dataclass
 class Unit:
-    """One section notebook of one period, with its key and the parts of the key."""
+    """One section notebook of one period: its base components and, once known, its recorded reads.
+
+    ``components`` holds ``notebook``, ``parameters`` and ``environment`` (the base) and, once the
+    unit is resolved (run, or matched in the unit cache or the published manifest), ``data``: the
+    digest of each input it read."""
 
     notebook: Path
     period: Period
@@ -142,35 +184,53 @@ class Unit:
     components: dict = field(default_factory=dict)
 
     @property
+    def base(self) -> str:
+        """The first-level key: notebook, parameters and environment."""
+        base = {k: v for k, v in self.components.items() if k != "data"}
+        return _sha(json.dumps(base, sort_keys=True).encode())
+
+    @property
+    def resolved(self) -> bool:
+        return "data" in self.components
+
+    @property
+    def reads(self) -> list[str]:
+        return sorted(self.components.get("data", {}))
+
+    @property
     def key(self) -> str:
+        """The full key (base and the digests of the recorded reads); only for a resolved unit."""
+        if not self.resolved:
+            raise ValueError(f"{self.notebook.name} of {self.period.period_id}: reads not known yet")
         return _sha(json.dumps(self.components, sort_keys=True).encode())
+
+    def resolve(self, reads, slices: SliceCache) -> None:
+        """Set the recorded reads (``None``: it ran without a context, so it depends on every input)."""
+        names = ALL_INPUTS if reads is None else reads
+        self.components["data"] = {name: slices.get(self.period, name) for name in sorted(names)}
 
 
 def make_unit(
-    pack,
-    period: Period,
-    notebook: Path,
-    parameters: dict,
-    environment: str,
-    reads: tuple[str, ...] | None = None,
-    digest: str | None = None,
-    slices: SliceCache | None = None,
+    pack, period: Period, notebook: Path, parameters: dict, environment: str, digest: str | None = None
 ) -> Unit:
-    """A unit with its key components: notebook, parameters, environment and the data slices it reads.
+    """An unresolved unit with its base components: notebook, parameters and environment.
 
-    ``reads``, ``digest`` (of the notebook) and ``slices`` save work when planning many units."""
-    slices = slices or SliceCache(pack)
+    ``digest`` (of the notebook's bytes) saves work when planning many units."""
     components = {
         "notebook": digest or _sha(notebook.read_bytes()),
         "parameters": parameters,
         "environment": environment,
-        "data": {name: slices.get(period, name) for name in (reads or notebook_reads(notebook))},
     }
     return Unit(notebook, period, parameters, components)
 
 
+def changed_reads(data: dict, period: Period, slices: SliceCache) -> list[str]:
+    """The recorded inputs whose period-relevant digest differs now (empty: the unit can be reused)."""
+    return sorted(name for name, digest in data.items() if slices.get(period, name) != digest)
+
+
 def render_key(units: list[Unit], input_hashes: dict[str, str], formats: tuple[str, ...], templates: str) -> str:
-    """The key of a period's rendering (and so of its whole published folder)."""
+    """The key of a period's rendering (and so of its whole published folder); its units must be resolved."""
     payload = {
         "units": {u.notebook.name: u.key for u in units},
         "inputs": input_hashes,
@@ -183,46 +243,55 @@ def render_key(units: list[Unit], input_hashes: dict[str, str], formats: tuple[s
 def stale_reasons(
     published: dict | None,
     units: list[Unit],
-    render: str,
-    inputs: dict[str, str] | None = None,
-    templates: str | None = None,
-    formats: tuple[str, ...] | None = None,
+    slices: SliceCache,
+    inputs: dict[str, str],
+    templates: str,
+    formats: tuple[str, ...],
 ) -> list[str]:
-    """Why a published period is not fresh, from its manifest (empty when it is fresh)."""
+    """Why a published period is not fresh, from its manifest (empty when it is fresh).
+
+    Each unit whose base is unchanged and whose recorded reads still have the digests the
+    manifest recorded is resolved from the manifest (so the render key can be compared)."""
     if published is None:
         return ["not published"]
-    if published.get("render", {}).get("key") == render:
-        return []
     reasons = []
     old_units = published.get("units", {})
     for unit in units:
-        old = old_units.get(unit.notebook.name, {}).get("components")
+        name = unit.notebook.name
+        old = old_units.get(name, {}).get("components")
         if old is None:
-            reasons.append(f"{unit.notebook.name}: new section")
+            reasons.append(f"{name}: new section")
             continue
         new = unit.components
+        before = len(reasons)
         if old.get("notebook") != new["notebook"]:
-            reasons.append(f"{unit.notebook.name}: notebook changed")
+            reasons.append(f"{name}: notebook changed")
         if old.get("parameters") != new["parameters"]:
-            reasons.append(f"{unit.notebook.name}: parameters changed")
+            reasons.append(f"{name}: parameters changed")
         if old.get("environment") != new["environment"]:
-            reasons.append(f"{unit.notebook.name}: code or dependencies changed")
-        changed = sorted(k for k in new["data"] if old.get("data", {}).get(k) != new["data"][k])
+            reasons.append(f"{name}: code or dependencies changed")
+        data = old.get("data")
+        if not isinstance(data, dict) or "reads" not in old_units.get(name, {}):
+            reasons.append(f"{name}: recorded reads unknown (published by an earlier version)")
+            continue
+        changed = changed_reads(data, unit.period, slices)
         if changed:
-            reasons.append(f"{unit.notebook.name}: data changed ({', '.join(changed)})")
+            reasons.append(f"{name}: data changed ({', '.join(changed)})")
+        if len(reasons) == before:
+            new["data"] = dict(data)
     removed = set(old_units) - {u.notebook.name for u in units}
     reasons += [f"{name}: section removed" for name in sorted(removed)]
     old_inputs = published.get("inputs", {}).get("files")
-    if inputs is not None and old_inputs is not None and old_inputs != inputs:
+    if old_inputs is not None and old_inputs != inputs:
         changed = sorted(n for n in set(inputs) | set(old_inputs) if inputs.get(n) != old_inputs.get(n))
         reasons.append(f"report: input files changed ({', '.join(changed)}), listed in its provenance")
     old_render = published.get("render", {})
-    if templates is not None and old_render.get("templates") not in (None, templates):
+    if old_render.get("templates") not in (None, templates):
         reasons.append("report: templates changed")
-    if (
-        formats is not None
-        and old_render.get("formats") is not None
-        and sorted(old_render["formats"]) != sorted(formats)
-    ):
+    if old_render.get("formats") is not None and sorted(old_render["formats"]) != sorted(formats):
         reasons.append(f"report: formats changed ({', '.join(old_render['formats'])} -> {', '.join(sorted(formats))})")
-    return reasons or ["report: templates or rendering changed"]
+    if reasons:
+        return reasons
+    if old_render.get("key") != render_key(units, inputs, formats, templates):
+        return ["report: templates or rendering changed"]
+    return []

@@ -58,15 +58,24 @@ class Register:
 
     # -- inputs
 
+    def _file_name(self, table: str, default: str) -> str:
+        """The name of the pack file ``table`` came from. Through the context's recording view this is
+        a read of that name alone (``file-name:<table>``), not of every file in the pack."""
+        named = getattr(self.pack, "file_name", None)
+        name = named(table) if callable(named) else None
+        if name is None and not callable(named):
+            path = self.pack.files.get(table)
+            name = path.name if path is not None else None
+        return name or default
+
     def rows(self, table: str, mask=None, filter: str = "") -> dict:
         """An input: the rows of ``table`` selected by ``mask`` (all when ``None``), by their file lines."""
         frame = self.pack.tables[table]
         rows = frame if mask is None else frame[mask]
-        path = self.pack.files.get(table)
         sources = sorted({str(s) for s in rows["source"].dropna()}) if "source" in rows else []
         return {
             "table": table,
-            "file": path.name if path is not None else table,
+            "file": self._file_name(table, table),
             "lines": sorted(int(x) for x in rows["_line"]),
             "filter": filter,
             "rows": int(len(rows)),
@@ -75,10 +84,9 @@ class Register:
 
     def programme_input(self, key: str) -> dict:
         """An input from programme.yaml: the key it was read from."""
-        path = self.pack.files.get("programme")
         return {
             "table": "programme",
-            "file": path.name if path is not None else "programme.yaml",
+            "file": self._file_name("programme", "programme.yaml"),
             "lines": [],
             "filter": key,
             "rows": 0,
@@ -87,10 +95,9 @@ class Register:
 
     def transactions_input(self, filter: str, rows: int, where: dict) -> dict:
         """An input from the transactions: the filter in words and as data (``where``), and the row count."""
-        path = self.pack.files.get("transactions")
         return {
             "table": "transactions",
-            "file": path.name if path is not None else "transactions",
+            "file": self._file_name("transactions", "transactions"),
             "lines": [],
             "filter": filter,
             "rows": int(rows),
