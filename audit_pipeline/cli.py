@@ -179,7 +179,9 @@ def run(
         click.echo(f"{state}: {folder / 'report.html'}")
         if (folder / "report.pdf").exists():
             click.echo(f"{state}: {folder / 'report.pdf'}")
-    if not published:
+    if not published and force:
+        click.echo("Rebuilt: every period asked for came out byte for byte as published, so nothing was published.")
+    elif not published:
         click.echo("Nothing to rebuild: every period asked for is up to date (use --force to rebuild).")
 
 

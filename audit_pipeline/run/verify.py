@@ -177,6 +177,7 @@ def verify_period(
     if str(data) != recorded:
         say(f"the pack is read from {data}, not from {recorded}: paths are compared as recorded")
     formats = tuple(manifest.get("render", {}).get("formats") or ("html", "pdf"))
+    say(f"re-executing period {period_id} ({', '.join(formats)}) in a temporary folder, with no cached unit")
     with tempfile.TemporaryDirectory(prefix="audit-verify-") as temporary:
         out = Path(temporary)
         from audit_pipeline.pack.cache import load_pack_cached
