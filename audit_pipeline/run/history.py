@@ -102,10 +102,12 @@ def input_changes(old: dict, new: dict) -> list[dict]:
 
 
 def _core(manifest: dict) -> dict:
+    """A manifest without its version block: what says whether two builds have the same content."""
     return {k: v for k, v in manifest.items() if k != "version"}
 
 
 def _same_notebooks(staging: Path, final: Path) -> bool:
+    """Whether the executed notebooks of two period folders are the same bytes."""
     new = {p.name: p.read_bytes() for p in (staging / "notebooks").glob("*.ipynb")}
     old = {p.name: p.read_bytes() for p in (final / "notebooks").glob("*.ipynb")}
     return new == old

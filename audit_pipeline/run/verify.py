@@ -80,6 +80,7 @@ def environment_differences(manifest: dict, notebook_dir: Path) -> list[str]:
 
 
 def _files(folder: Path) -> dict[str, Path]:
+    """A period folder's files by relative path, ``signoff.json`` aside (it is not part of the report)."""
     return {
         p.relative_to(folder).as_posix(): p
         for p in sorted(folder.rglob("*"))
@@ -93,6 +94,7 @@ def _put_back_path(data: bytes, actual: str, recorded: str) -> bytes:
 
 
 def _without_path_keys(manifest: dict) -> dict:
+    """A manifest without the unit and render keys, which hash the pack's path among other things."""
     manifest = json.loads(json.dumps(manifest))
     for unit in manifest.get("units", {}).values():
         unit.pop("key", None)
