@@ -207,7 +207,9 @@ def run(
         click.echo(f"{state}: {folder / 'report.html'}")
         if (folder / "report.pdf").exists():
             click.echo(f"{state}: {folder / 'report.pdf'}")
-    if not published:
+    if not published and force:
+        click.echo("Rebuilt: every period asked for came out byte for byte as published, so nothing was published.")
+    elif not published:
         click.echo("Nothing to rebuild: every period asked for is up to date (use --force to rebuild).")
 
 
@@ -215,14 +217,17 @@ def run(
 @data_option
 @out_option
 @text_or_json_option
-def list_periods(data_dir: Path, out_dir: Path, fmt: str) -> None:
-    """Show each period of the pack as fresh, stale (with the reason) or missing in the output folder."""
+@click.option("--history", "show_history", is_flag=True, help="Also show each period's versions and when published.")
+def list_periods(data_dir: Path, out_dir: Path, fmt: str, show_history: bool) -> None:
+    """Show each period of the pack as fresh, stale (with the reason) or missing in the output folder,
+    with its sign-off status (Draft or Cleared)."""
     from audit_pipeline.errors import DataPackError
     from audit_pipeline.run.runner import status
 
     check_data_folder(data_dir)
     try:
         rows = status(data_dir, out_dir)
+        _add_signoff_status(rows, data_dir, out_dir, show_history)
     except DataPackError as exc:
         _report_pack_errors(exc)
         sys.exit(2)
@@ -230,9 +235,116 @@ def list_periods(data_dir: Path, out_dir: Path, fmt: str) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
-        click.echo(f"{row['period_id']:<14} {row['label']:<14} {row['state']}")
+        click.echo(f"{row['period_id']:<14} {row['label']:<14} {row['state']:<8} {row['status'] or ''}".rstrip())
         for reason in row["reasons"]:
             click.echo(f"{'':<30}- {reason}")
+        for version in row.get("versions", []):
+            mark = "current   " if version["current"] else "superseded"
+            click.echo(f"{'':<4}{version['version']}  {mark}  published {version['published']}  {version['status']}")
+
+
+def _add_signoff_status(rows: list[dict], data_dir: Path, out_dir: Path, with_history: bool) -> None:
+    """Each row's sign-off status (None when unpublished) and, with ``with_history``, its versions."""
+    from audit_pipeline.pack.cache import load_pack_cached
+    from audit_pipeline.run import history, signoff
+
+    programme_dir = out_dir.resolve() / load_pack_cached(data_dir).programme["programme_id"]
+    for row in rows:
+        folder = programme_dir / row["period_id"]
+        row["status"] = signoff.status(folder) if (folder / "manifest.json").exists() else None
+        if with_history:
+            row["versions"] = history.versions(programme_dir, row["period_id"])
+
+
+@cli.command()
+@click.argument("period_dir", required=False, type=click.Path(path_type=Path))
+@click.option("--all", "all_periods", is_flag=True, help="Verify every published period under --out.")
+@out_option
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The data pack, when it is no longer where the manifest says (e.g. the report folder was copied).",
+)
+@click.option(
+    "--notebooks",
+    "notebook_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder of section notebooks (default: notebooks/).",
+)
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Notebooks run at once (default: cores).")
+def verify(
+    period_dir: Path | None,
+    all_periods: bool,
+    out_dir: Path,
+    data_dir: Path | None,
+    notebook_dir: Path | None,
+    jobs: int | None,
+) -> None:
+    """Re-execute a published period from its manifest and compare every file byte for byte.
+
+    Exits 0 when every file is reproduced, 1 when not (or when the pack changed since
+    publication: nothing is run then), 2 on bad usage. Never writes to the published folder.
+    """
+    from audit_pipeline.errors import UsageError
+    from audit_pipeline.run import verify as checks
+    from audit_pipeline.settings import NOTEBOOK_DIR
+
+    if all_periods == (period_dir is not None):
+        raise UsageError("give either PERIOD_DIR or --all")
+    options = {
+        "data_dir": data_dir,
+        "notebook_dir": (notebook_dir or NOTEBOOK_DIR).resolve(),
+        "jobs": jobs,
+        "say": click.echo,
+    }
+    ok = checks.verify_all(out_dir, **options) if all_periods else checks.verify_period(period_dir, **options)
+    sys.exit(0 if ok else 1)
+
+
+@cli.command()
+@click.argument("period_dir", type=click.Path(path_type=Path))
+@click.option("--name", required=True, help="Who signs (as it should appear in the audit trail).")
+@click.option("--role", required=True, type=click.Choice(["preparer", "reviewer", "approver"]), help="In what role.")
+@click.option("--note", default=None, help="A note kept with the record.")
+def signoff(period_dir: Path, name: str, role: str, note: str | None) -> None:
+    """Record a sign-off of a published period's current bytes in its signoff.json.
+
+    The record holds the SHA-256 of report.html, report.pdf and metrics.json: the period is
+    Cleared once an approver has signed its current bytes. An audit trail, not a
+    cryptographic signature.
+    """
+    from audit_pipeline.run import signoff as trail
+
+    record = trail.sign(period_dir, name, role, note)
+    folder = period_dir.resolve()
+    _refresh_index(folder.parent)
+    click.echo(f"Signed as {role} by {record['name']} at {record['time']}: {folder}")
+    for file, digest in record["sha256"].items():
+        click.echo(f"  {file}: {digest or 'absent'}")
+    click.echo(f"Status: {trail.status(folder)}")
+
+
+def _refresh_index(programme_dir: Path) -> None:
+    """Rewrite a programme's index (it shows each period's status), in the pack's order when it can be read."""
+    from audit_pipeline.report.index import write_index
+    from audit_pipeline.run import history
+
+    order, name = None, None
+    periods = [p for p in programme_dir.iterdir() if history.is_period_folder(p)]
+    try:
+        from audit_pipeline.measures import periods as P
+        from audit_pipeline.pack.cache import load_pack_cached
+
+        manifest = json.loads((periods[0] / "manifest.json").read_text(encoding="utf-8"))
+        pack = load_pack_cached(manifest["inputs"]["data_dir"])
+        order = [p.period_id for p in P.all_periods(pack.tables["periods"])]
+        name = pack.programme["name"]
+    except Exception:  # the pack moved or changed: periods by id, the programme by its id
+        pass
+    write_index(programme_dir, order, name)
 
 
 @cli.command(name="figure-check")

@@ -2,6 +2,9 @@
 
 The page is built from each period's ``metrics.json`` (never from the pack), with the
 template ``templates/report/programme_index.html.j2`` (autoescaped) and the report stylesheet.
+Each row also shows the period's sign-off status (``run/signoff.py``: Draft, or Cleared once an
+approver has signed its current bytes), its version and how many earlier versions are kept in
+``history/`` (``run/history.py``), and whether it lists changes since the previous version.
 """
 
 from __future__ import annotations
@@ -24,8 +27,29 @@ def _period_rows(programme_dir: Path) -> list[dict]:
         metrics["_folder"] = metrics_path.parent.name
         pdf = metrics_path.parent / "report.pdf"
         metrics["_pdf_bytes"] = pdf.stat().st_size if pdf.exists() else None
+        metrics.update(_version_row(metrics_path.parent))
         rows.append(metrics)
     return rows
+
+
+def _version_row(folder: Path) -> dict:
+    """A period folder's sign-off status, version number, earlier versions kept and changes."""
+    from audit_pipeline.run import history, signoff
+
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    version = manifest.get("version") or {}
+    kept = history.history_dir(folder.parent, folder.name)
+    earlier = sum(1 for p in kept.iterdir() if p.is_dir() and not p.name.startswith(".")) if kept.is_dir() else 0
+    changes = version.get("changes") or {}
+    return {
+        "_status": signoff.status(folder),
+        "_version": version.get("sequence") or earlier + 1,
+        "_earlier": earlier,
+        "_changed_figures": len(changes.get("figures") or []) if version.get("supersedes") else None,
+    }
 
 
 def _size(n_bytes: int) -> str:
@@ -45,6 +69,10 @@ def headline_row(metrics: dict) -> dict:
         "customers": fmt.count(ob["customers_served"]),
         "recommendations": f"{rec['implemented']} of {rec['total']}{rate}",
         "pdf_size": _size(metrics["_pdf_bytes"]) if metrics["_pdf_bytes"] is not None else None,
+        "status": metrics.get("_status", "Draft"),
+        "version": metrics.get("_version", 1),
+        "earlier": metrics.get("_earlier", 0),
+        "changed_figures": metrics.get("_changed_figures"),
     }
 
 

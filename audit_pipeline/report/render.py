@@ -73,17 +73,32 @@ def provenance_rows(manifest: dict | None) -> list[dict]:
     return rows
 
 
+def version_resources(manifest: dict | None) -> dict:
+    """The report's status line and its "Changes since the previous version" (``history.py``).
+
+    A report always states the status it had when published: Draft. Sign-offs come after the
+    bytes they sign, so clearance is recorded beside the report (``signoff.json``, the index,
+    ``pipeline.py list``), never written into it (see ``run/signoff.py``)."""
+    version = (manifest or {}).get("version") or {}
+    sequence = version.get("sequence")
+    status = "Status at publication: Draft" + (f" · version {sequence}" if sequence else "")
+    return {"status": status, "supersedes": version.get("supersedes"), "changes": version.get("changes")}
+
+
 def report_resources(pack, period: Period, sections: list[dict], manifest: dict | None = None) -> dict:
     """What the template needs besides the cells for a period report: titles, contents, stylesheet."""
     programme = pack.programme
+    versioning = version_resources(manifest)
+    changes = [{"title": "Changes since the previous version", "anchor": "changes"}] if versioning["changes"] else []
     return {
+        **versioning,
         "lang": LANG,
         "title": f"{programme['name']}: progress report for {period.label}",
         "kicker": f"Audit report · {programme['sponsor']}",
         "heading": f"{programme['name']}: progress report for {period.label}",
         "subtitle": "Every figure is computed from the programme's data pack, listed under Provenance.",
         "description": f"Audit report on the {programme['name']} programme for {period.label}",
-        "sections": sections + ([{"title": "Provenance", "anchor": "provenance"}] if manifest else []),
+        "sections": sections + changes + ([{"title": "Provenance", "anchor": "provenance"}] if manifest else []),
         "provenance": provenance_rows(manifest),
         "css": stylesheet(),
         "footer": (

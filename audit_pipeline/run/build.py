@@ -198,9 +198,11 @@ class _Build:
             future.result()  # a rendering that failed raises here
             period_id = item.period.period_id
             final = self.programme_dir / period_id
-            publish.publish(self.staging.pop(period_id), final)
-            self.published.append(final)
-            self.progress.published(period_id)
+            if publish.publish(self.staging.pop(period_id), final):  # False when the bytes are unchanged
+                self.published.append(final)
+                self.progress.published(period_id)
+            else:
+                self.progress.note(f"{period_id}: rebuilt the very bytes published: nothing to publish")
 
     def _abandon(self, executor) -> None:
         """Stop at once: nothing more starts, remote units are cancelled, running kernels are stopped."""
@@ -269,6 +271,9 @@ def _finish_period(pack: Pack, plan_: PeriodPlan, folder: Path, formats) -> None
         u.notebook.name: {"key": u.key, "reads": u.reads, "components": u.components} for u in plan_.units
     }
     manifest["render"] = {"key": plan_.render_key, "formats": sorted(formats), "templates": plan_.templates}
+    from audit_pipeline.run.history import version_block  # versions kept (issue 8)
+
+    manifest["version"] = version_block(folder, folder.parent / period.period_id, manifest, figures)
     publish.write_json(folder / "manifest.json", manifest)
     from audit_pipeline.run.figures import write_figures  # the figure register (issue 9)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -68,12 +69,16 @@ def package_versions() -> dict[str, str]:
 
 
 def provenance(data_dir: Path, notebooks: list[Path], parameters: dict) -> dict:
-    """The manifest's content for one period (no timestamps: reruns give the same bytes)."""
+    """The manifest's content for one period (no timestamps: reruns give the same bytes).
+
+    ``runner`` adds the units, the rendering and the ``version`` block (see ``history.py``);
+    ``verify`` compares ``code_revision``, ``python`` and ``packages`` with its own."""
     return {
         "inputs": {"data_dir": str(Path(data_dir).resolve()), "files": input_hashes(Path(data_dir))},
         "parameters": parameters,
         "notebooks": {p.name: file_sha256(p) for p in notebooks},
         "package_code_sha256": code_digest(),
+        "python": platform.python_version(),
         "packages": package_versions(),
         "code_revision": code_revision(),
     }
