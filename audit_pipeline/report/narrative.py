@@ -38,7 +38,7 @@ def derived_rating(figures: dict, thresholds: dict) -> dict:
 
 def reported_kpis(items: Iterable[tuple[str, float, str]]) -> str | None:
     """The KPIs a centre reported, ``name: value`` in their units, or ``None`` when it reported none."""
-    return "; ".join(f"{name}: {fmt.measure(value, unit)}" for name, value, unit in items) or None
+    return "; ".join(f"{fmt.isolate(name)}: {fmt.measure(value, unit)}" for name, value, unit in items) or None
 
 
 def executive_summary(pack, period: Period, figures: dict) -> list[str]:
@@ -53,7 +53,7 @@ def executive_summary(pack, period: Period, figures: dict) -> list[str]:
     spent = c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"]
     cost_text = fmt.at_least(spent, c["departmental_not_collated_bodies"])
     cost_est = finance.find_estimate(now, "implementation_cost")
-    sentence = f"By the end of {period.label}, implementation costs reported to date were {cost_text}"
+    sentence = f"By the end of {fmt.isolate(period.label)}, implementation costs reported to date were {cost_text}"
     if cost_est is not None:
         sentence += f", against an estimated implementation cost of {fmt.money_range(cost_est['low_gbp_m'], cost_est['high_gbp_m'])}"
     sentences.append(sentence + ".")
@@ -65,7 +65,7 @@ def executive_summary(pack, period: Period, figures: dict) -> list[str]:
     save_est = finance.find_estimate(now, "annual_savings")
     sentence = f"Savings attributed to shared services to date were {fmt.money(s['shared_services_to_date_gbp_m'])}"
     if save_est is not None:
-        sentence += f"; the annual savings estimate in force is {fmt.money_range(save_est['low_gbp_m'], save_est['high_gbp_m'])} a year ({save_est['scope']})"
+        sentence += f"; the annual savings estimate in force is {fmt.money_range(save_est['low_gbp_m'], save_est['high_gbp_m'])} a year ({fmt.isolate(save_est['scope'])})"
     sentences.append(sentence + ".")
     others = [
         f"{fmt.money(s['reduced_activity_to_date_gbp_m'])} from reduced activity"
@@ -86,7 +86,9 @@ def executive_summary(pack, period: Period, figures: dict) -> list[str]:
         f"{fmt.count(ob['onboarded'])} of {fmt.count(ob['bodies'], 'participating body', 'participating bodies')} had been onboarded, "
         f"serving {fmt.count(ob['customers_served'])} customers; {fmt.count(ob['overdue'], 'body was', 'bodies were')} overdue against plan."
     )
-    sources = "; ".join(f"{v['implemented']} of {v['total']} from {k}" for k, v in rec["by_source"].items())
+    sources = "; ".join(
+        f"{v['implemented']} of {v['total']} from {fmt.isolate(k)}" for k, v in rec["by_source"].items()
+    )
     sentence = (
         f"Of {fmt.count(rec['total'], 'recommendation')} tracked, {rec['implemented']} had been implemented ({sources})"
     )

@@ -10,11 +10,22 @@ from audit_pipeline.report import display, fmt
 from audit_pipeline.report.context import Context
 
 
+def _any_amount(series: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether a period series holds any amount other than zero (else a chart would be empty)."""
+    return bool(len(series)) and bool(series[columns].abs().to_numpy().sum() > 0)
+
+
 def cost_chart(ctx: Context) -> HTML:
     """Cumulative implementation costs against the estimate range (chart)."""
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.cost_series(ctx.tables["costs"], ctx.tables["periods"], ctx.period)
+    if not _any_amount(series, ["central_programme", "departmental_implementation"]):
+        return display.paragraphs(
+            [
+                f"No actual implementation costs are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them."
+            ]
+        )
     now = finance.estimates_in_force(ctx.tables["estimates"], ctx.period.end)
     return display.figure(
         charts.cumulative_costs(series, finance.find_estimate(now, "implementation_cost")),
@@ -100,6 +111,10 @@ def savings_chart(ctx: Context) -> HTML:
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.savings_series(ctx.tables["savings"], ctx.tables["periods"], ctx.period)
+    if not _any_amount(series, ["shared_services", "reduced_activity", "unattributed"]):
+        return display.paragraphs(
+            [f"No actual savings are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them."]
+        )
     return display.figure(
         charts.savings_by_attribution(series),
         "Savings by attribution: programme savings shown apart from reduced activity",

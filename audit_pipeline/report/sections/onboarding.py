@@ -32,10 +32,15 @@ def onboarding_chart(ctx: Context) -> HTML:
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     upto = [p for p in P.all_periods(ctx.tables["periods"]) if p.start <= ctx.period.start]
-    return display.figure(
-        charts.onboarding_progress(onboarding.onboarding_series(ctx.tables["bodies"], upto)),
-        "Bodies onboarded against plan",
-    )
+    series = onboarding.onboarding_series(ctx.tables["bodies"], upto)
+    if series.empty or not (series["planned"].sum() or series["onboarded"].sum()):
+        return display.paragraphs(
+            [
+                f"No body was planned to be onboarded, or onboarded, by {fmt.date(ctx.period.end)}, "
+                "so there is no chart of onboarding against plan."
+            ]
+        )
+    return display.figure(charts.onboarding_progress(series), "Bodies onboarded against plan")
 
 
 def onboarding_body_table(ctx: Context) -> HTML:

@@ -35,6 +35,6 @@ def not_collated_table(ctx: Context) -> HTML:
     items["period_id"] = items["period_id"].map(period_labels(ctx))
     return display.table(
         items,
-        f"Returns not collated up to {ctx.period.label} ({len(items)}): missing data, never counted as zero",
+        f"Returns not collated up to {fmt.isolate(ctx.period.label)} ({len(items)}): missing data, never counted as zero",
         {"table": "Table", "period_id": "Period", "body": "Body", "type_words": "Type", "line": "Line in file"},
     )

@@ -32,6 +32,13 @@ def service_chart(ctx: Context) -> HTML:
     series = _service_series(ctx)
     if series.empty:
         return display.paragraphs(["The data pack holds no transaction data, so no service figures are derived."])
+    if series["within_sla_share"].isna().all():
+        return display.paragraphs(
+            [
+                f"No transactions were received in any period up to {fmt.isolate(ctx.period.label)}, "
+                "so there is no chart of the share completed within SLA."
+            ]
+        )
     return display.figure(
         charts.service_within_sla(series), "Share of transactions completed within SLA, derived from transaction data"
     )
@@ -55,7 +62,7 @@ def kpi_table(ctx: Context) -> HTML:
     ]
     return display.table(
         table,
-        f"Self-reported KPIs for {ctx.period.label} against benchmarks, with MI timeliness",
+        f"Self-reported KPIs for {fmt.isolate(ctx.period.label)} against benchmarks, with MI timeliness",
         {
             "name": "KPI",
             "centre": "Centre",
@@ -76,7 +83,7 @@ def derived_vs_reported(ctx: Context) -> HTML:
     table = service.derived_beside_reported(ctx.figures["service"], kpis, ctx.tables["centres"])
     return display.table(
         table,
-        f"Transaction-derived figures for {ctx.period.label} beside the centre's own reported KPIs",
+        f"Transaction-derived figures for {fmt.isolate(ctx.period.label)} beside the centre's own reported KPIs",
         {
             "centre": "Centre",
             "volume": "Transactions received",

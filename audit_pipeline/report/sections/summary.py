@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 from IPython.display import HTML
 
@@ -18,8 +16,8 @@ def title_block(ctx: Context) -> HTML:
     prog = ctx.pack.programme
     return HTML(
         '<div class="title-block">'
-        f'<p class="programme">{html.escape(prog["name"])} ({html.escape(prog["sponsor"])})</p>'
-        f'<p class="period">Period reported: {html.escape(ctx.period.label)} '
+        f'<p class="programme">{display.data(prog["name"])} ({display.data(prog["sponsor"])})</p>'
+        f'<p class="period">Period reported: {display.data(ctx.period.label)} '
         f"({fmt.date(ctx.period.start)} to {fmt.date(ctx.period.end)}), financial year {fmt.financial_year(ctx.period.end)}</p>"
         f'<p class="as-at">Data as at {fmt.date(ctx.period.end)}</p></div>'
     )
@@ -33,7 +31,7 @@ def headlines(ctx: Context) -> HTML:
     spent = c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"]
     cost_est, save_est = finance.find_estimate(now, "implementation_cost"), finance.find_estimate(now, "annual_savings")
     rec = f["recommendations"]
-    by_source = "; ".join(f"{v['implemented']} of {v['total']} {k}" for k, v in rec["by_source"].items())
+    by_source = "; ".join(f"{v['implemented']} of {v['total']} {fmt.isolate(k)}" for k, v in rec["by_source"].items())
     items = [
         (
             "Implementation costs to date",
@@ -52,7 +50,7 @@ def headlines(ctx: Context) -> HTML:
         (
             "Programme savings to date (shared services only)",
             fmt.money(f["savings"]["shared_services_to_date_gbp_m"]),
-            f"Estimate: {fmt.money_range(save_est['low_gbp_m'], save_est['high_gbp_m'])} a year ({save_est['scope']})"
+            f"Estimate: {fmt.money_range(save_est['low_gbp_m'], save_est['high_gbp_m'])} a year ({fmt.isolate(save_est['scope'])})"
             if save_est is not None
             else "No estimate in the pack",
         ),
@@ -84,7 +82,9 @@ def ratings(ctx: Context) -> HTML:
     if official:
         when = "this period" if official["current"] else f"latest available, from {official['period_id']}"
         assessor = official["assessor"] or "assessor not stated"
-        rows.append(("Official delivery confidence", fmt.words(official["rating"]), f"{assessor} ({when})"))
+        rows.append(
+            ("Official delivery confidence", fmt.words(official["rating"]), f"{fmt.isolate(assessor)} ({when})")
+        )
     else:
         rows.append(
             (
