@@ -73,8 +73,9 @@ def _greet_scheduler(address: str, seconds: float) -> None:
     ``Client`` exists, so that a failure leaves no half-made client to time out again at exit."""
     import asyncio
     import socket
+    import sys
 
-    from distributed.comm import connect
+    from distributed.comm import parse_address, registry
     from distributed.comm.addressing import get_address_host_port
 
     host, port = get_address_host_port(address)
@@ -83,13 +84,18 @@ def _greet_scheduler(address: str, seconds: float) -> None:
     except OSError as exc:
         raise OSError(f"nothing answers there ({exc.strerror or exc})") from None
 
-    async def greet() -> None:
-        comm = await connect(address, timeout=seconds)
-        comm.abort()
+    async def greet() -> None:  # one attempt at Dask's handshake (``distributed.comm.connect`` retries)
+        scheme, location = parse_address(address)
+        comm = await registry.get_backend(scheme).get_connector().connect(location, deserialize=True)
+        try:
+            await comm.write({"compression": None, "python": tuple(sys.version_info)[:3], "pickle-protocol": 5})
+            await comm.read()
+        finally:
+            comm.abort()
 
     try:
-        asyncio.run(asyncio.wait_for(greet(), seconds + 1))
-    except (OSError, TimeoutError, MemoryError) as exc:
+        asyncio.run(asyncio.wait_for(greet(), seconds))
+    except Exception as exc:  # noqa: BLE001  (garbage can fail in any way: closed, undecodable, too large)
         raise OSError(f"what answers there is not a Dask scheduler (no Dask handshake within {seconds:g} s)") from exc
 
 
