@@ -49,7 +49,7 @@ def onboarding_body_table(ctx: Context) -> HTML:
     table["rating_words"] = [
         onboarding.rating_words(r, d) for r, d in zip(table["rating"], table["slip_days"], strict=True)
     ]
-    table["centre"] = table["centre_id"].map(centre_names(ctx)).fillna("Not yet assigned")
+    table["centre"] = table["centre_id"].map(centre_names(ctx)).astype(object).fillna("Not yet assigned")
     table["slip"] = table["slip_days"].map(lambda d: "" if pd.isna(d) else f"{int(d):,}")
     table["actual"] = [
         fmt.date(a) if o else "Not yet onboarded"
