@@ -6,7 +6,9 @@ the display text of a registered figure of the period, or one of these kinds tha
 
 - dates (``31 March 2014``), period labels and ids (``2013-14 Q4``), financial years (``2013-14``);
 - years (1990 to 2099) standing alone, as in a report's name (``PAC 2012``);
-- page numbers (``Page 3 of 20``) in the PDF;
+- page numbers (``Page 3 of 20``) in the PDF; the report's version number (``version 2``);
+- the "Changes since the previous version" section, which quotes the previous version's figures
+  (registered in that version's own register, kept whole in the history folder);
 - identifiers: line numbers in the data-quality tables (their columns are named "Line");
 - text quoted from the data pack (names, recommendation text, evidence), which may hold numbers.
 """
@@ -23,12 +25,13 @@ DATE = re.compile(rf"\b\d{{1,2}} (?:{MONTHS}) \d{{4}}\b")
 FINANCIAL_YEAR = re.compile(r"\b(?:19|20)\d\d-\d\d\b")
 YEAR = re.compile(r"^(?:19|20)\d\d$")
 PAGE = re.compile(r"Page \d+ of \d+")
+VERSION = re.compile(r"\bversion \d+\b", re.I)
 IDENTIFIER_HEADERS = {"Line", "Line in file"}
 
 
 def numbers(text: str) -> list[str]:
     """The numbers in ``text`` (commas dropped), once dates, financial years and page numbers are removed."""
-    for pattern in (DATE, PAGE, FINANCIAL_YEAR):
+    for pattern in (DATE, PAGE, VERSION, FINANCIAL_YEAR):
         text = pattern.sub(" ", text)
     return [n.replace(",", "") for n in NUMBER.findall(text)]
 
@@ -67,7 +70,7 @@ def visible_html_text(html: str) -> tuple[str, set[str]]:
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["style", "script", "head"]):
         tag.decompose()
-    for section_id in ("figure-register", "provenance"):
+    for section_id in ("figure-register", "provenance", "changes"):
         found = soup.find(id=section_id)
         if found is not None:
             found.decompose()
@@ -97,5 +100,5 @@ CONTENTS_LINE = re.compile(r"^\s*\d+\. .*?\.{3,}\s*\d+\s*$", re.M)
 def pdf_body(pdf_text: str) -> str:
     """pdftotext output without the contents' page numbers, up to the register appendix's heading."""
     text = CONTENTS_LINE.sub(" ", pdf_text)
-    cut = re.search(r"^\s*Figure register\s*$", text, flags=re.M)
+    cut = re.search(r"^\s*(Figure register|Changes since the previous version)\s*$", text, flags=re.M)
     return text[: cut.start()] if cut else text

@@ -42,7 +42,7 @@ def ngss():
 def context(pack, period_id: str) -> Context:
     periods = pack.tables["periods"]
     period = P.period_of(periods, period_id)
-    return Context(pack, period, P.previous_period(periods, period), key_figures(pack, period))
+    return Context(pack, period, P.previous_period(periods, period))
 
 
 def html_of(shown) -> BeautifulSoup:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from audit_pipeline.measures.periods import Period
+from audit_pipeline.measures.periods import Period, lookup
 from audit_pipeline.pack.contract import SOM_STATUSES
 
 # A body's state at End: exactly one of these.
@@ -195,6 +195,6 @@ def kpi_values_before_go_live(kpi_values: pd.DataFrame, centres: pd.DataFrame, p
     live = centres.set_index("centre_id")["go_live_date"]
     ends = periods.set_index("period_id")["end_date"]
     frame = kpi_values.assign(
-        go_live_date=kpi_values["centre_id"].map(live), end_date=kpi_values["period_id"].map(ends)
+        go_live_date=lookup(kpi_values["centre_id"], live), end_date=lookup(kpi_values["period_id"], ends)
     )
     return frame[frame["go_live_date"].notna() & (frame["end_date"] < frame["go_live_date"])].reset_index(drop=True)

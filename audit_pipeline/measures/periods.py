@@ -63,6 +63,15 @@ def ids_after(periods: pd.DataFrame, period: Period) -> set[str]:
     return set(periods.loc[periods["start_date"] > period.start, "period_id"])
 
 
+def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` (indexed by unique keys) looked up for each of ``keys``; missing where absent.
+
+    Like ``keys.map(values)``, which pandas refuses when ``values`` is an empty Series of dates
+    (a table with no rows); the result keeps ``values``' dtype and ``keys``' index.
+    """
+    return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index, dtype=values.dtype)
+
+
 def money_sum(values: pd.Series) -> float:
     """Sum of £ million amounts, NaN ignored, rounded to ``MONEY_PLACES``."""
     import math

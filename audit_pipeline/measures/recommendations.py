@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from audit_pipeline.measures.periods import Period
+from audit_pipeline.measures.periods import Period, lookup
 from audit_pipeline.pack.contract import REC_STATUSES
 
 OPEN = ("not_started", "in_progress")
@@ -18,13 +18,8 @@ OPEN = ("not_started", "in_progress")
 
 def _rows_up_to(status: pd.DataFrame, periods: pd.DataFrame, period: Period) -> pd.DataFrame:
     starts = periods.set_index("period_id")["start_date"]
-    rows = status.assign(_start=status["period_id"].map(starts))
+    rows = status.assign(_start=lookup(status["period_id"], starts))
     return rows[rows["_start"] <= period.start].sort_values(["_start", "_line"], kind="stable")
-
-
-def _lookup(ids: pd.Series, values: pd.Series) -> pd.Series:
-    """``values`` (indexed by rec_id) aligned to ``ids``, keeping its dtype even when empty."""
-    return pd.Series(values.reindex(ids.to_numpy()).to_numpy(), index=ids.index, dtype=values.dtype)
 
 
 def in_scope(recommendations: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -43,12 +38,12 @@ def tracker(recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.Dat
     ].copy()
     table = table.rename(columns={"target_date": "original_target_date"})
     ids = table["rec_id"]
-    table["status"] = _lookup(ids, latest["status"]).fillna("not_started")
-    table["reported_status"] = _lookup(ids, latest["reported_status"])
-    table["assessed_period_id"] = _lookup(ids, latest["period_id"])
-    table["evidence"] = _lookup(ids, latest["evidence"])
-    table["current_target_date"] = _lookup(ids, revised["current_target_date"])
-    table["revision_reason"] = _lookup(ids, revised["revision_reason"])
+    table["status"] = lookup(ids, latest["status"]).fillna("not_started")
+    table["reported_status"] = lookup(ids, latest["reported_status"])
+    table["assessed_period_id"] = lookup(ids, latest["period_id"])
+    table["evidence"] = lookup(ids, latest["evidence"])
+    table["current_target_date"] = lookup(ids, revised["current_target_date"])
+    table["revision_reason"] = lookup(ids, revised["revision_reason"])
     table["target_in_force"] = table["current_target_date"].fillna(table["original_target_date"])
     table["overdue"] = table["status"].isin(OPEN) & (table["target_in_force"] < period.end)
     table["reported_not_confirmed"] = (table["reported_status"] == "implemented") & (table["status"] != "implemented")
@@ -83,7 +78,7 @@ def revisions(
     rows = _rows_up_to(status, periods, period).dropna(subset=["current_target_date"])
     rows = rows[rows["rec_id"].isin(recommendations["rec_id"])]
     original = recommendations.set_index("rec_id")["target_date"]
-    rows = rows.assign(original_target_date=rows["rec_id"].map(original))
+    rows = rows.assign(original_target_date=lookup(rows["rec_id"], original))
     rows = rows[rows["original_target_date"].isna() | (rows["current_target_date"] != rows["original_target_date"])]
     rows = rows.drop_duplicates(["rec_id", "current_target_date"], keep="first")
     return rows[["rec_id", "period_id", "original_target_date", "current_target_date", "revision_reason"]].reset_index(

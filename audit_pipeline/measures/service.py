@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from audit_pipeline.measures.periods import Period
+from audit_pipeline.measures.periods import Period, lookup
 
 _SERVICE_SQL = """
 SELECT centre_id,
@@ -75,7 +75,7 @@ def kpi_table(kpis: pd.DataFrame, kpi_values: pd.DataFrame, period: Period, late
 def mi_timeliness(kpi_values: pd.DataFrame, periods: pd.DataFrame, late_days: int) -> pd.DataFrame:
     """Per period: KPI values reported, how many late, how many without a reported date."""
     ends = periods.set_index("period_id")["end_date"]
-    frame = kpi_values.assign(_end=kpi_values["period_id"].map(ends))
+    frame = kpi_values.assign(_end=lookup(kpi_values["period_id"], ends))
     frame["late"] = frame["reported_on"] > frame["_end"] + pd.Timedelta(days=late_days)
     grouped = frame.groupby("period_id", sort=False).agg(
         values=("kpi_id", "size"), late=("late", "sum"), undated=("reported_on", lambda s: int(s.isna().sum()))
@@ -104,4 +104,5 @@ def derived_beside_reported(service: dict, kpi_rows: pd.DataFrame, centres: pd.D
                 "reported_kpis": [(r["name"], r["value"], r["unit"]) for _, r in reported.iterrows()],
             }
         )
-    return pd.DataFrame(rows)
+    columns = ["centre_id", "centre", "volume", "within_sla_share", "median_days_to_complete", "open_at_end"]
+    return pd.DataFrame(rows, columns=[*columns, "reported_kpis"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from audit_pipeline.measures import finance, onboarding, recommendations, service
-from audit_pipeline.measures.periods import Period
+from audit_pipeline.measures.periods import Period, lookup
 
 # The official five-point delivery confidence scale, best first.
 RATING_SCALE = ("green", "amber_green", "amber", "amber_red", "red")
@@ -34,7 +34,7 @@ def key_figures(pack, period: Period) -> dict:
 def official_rating(delivery_confidence: pd.DataFrame, periods: pd.DataFrame, period: Period) -> dict | None:
     """The official rating for P, else the latest before it (saying which period it is from)."""
     starts = periods.set_index("period_id")["start_date"]
-    rows = delivery_confidence.assign(_start=delivery_confidence["period_id"].map(starts))
+    rows = delivery_confidence.assign(_start=lookup(delivery_confidence["period_id"], starts))
     rows = rows[rows["_start"] <= period.start].sort_values("_start")
     if rows.empty:
         return None

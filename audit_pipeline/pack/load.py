@@ -198,8 +198,15 @@ def load_pack(directory: str | Path) -> Pack:
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
-    """Group by file, then line; errors before warnings on the same line."""
-    return sorted(findings, key=lambda f: (f.file, f.line or 0, f.severity != ERROR, f.column or ""))
+    """Group by file, then line; errors before warnings on the same line.
+
+    A table with no rows that other tables refer to (``rules.EMPTY_TARGET``) comes first: it is
+    the root cause of their errors.
+    """
+    roots = {m[1] for f in findings if (m := rules.EMPTY_TARGET.match(f.rule))}
+    return sorted(
+        findings, key=lambda f: (f.file not in roots, f.file, f.line or 0, f.severity != ERROR, f.column or "")
+    )
 
 
 def file_sha256(path: Path) -> str:

@@ -7,12 +7,16 @@ rules that need them then say nothing (the reading error already did).
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from audit_pipeline.errors import ERROR, WARNING, Finding
 from audit_pipeline.pack.contract import REFERENCES, RESERVED_NAMES, TABLES
 
 Frames = dict[str, pd.DataFrame | None]
+# The one finding per referring column when the table referred to has no rows (its file is group 1).
+EMPTY_TARGET = re.compile(r"refers to (\S+), which has no rows")
 
 
 def _fmt(value: object) -> str:
@@ -49,7 +53,12 @@ def check_unique(frames: Frames, files: dict[str, str], findings: list[Finding])
 
 
 def check_references(frames: Frames, files: dict[str, str], findings: list[Finding]) -> None:
-    """Each reference names a row that exists in the table it points to."""
+    """Each reference names a row that exists in the table it points to.
+
+    When the table pointed to has no rows, every reference into it fails for that one reason:
+    one finding per referring column says so (on its first row), not one per row, so that the
+    root cause (say, a ``periods.csv`` with a header only) is not buried under follow-on errors.
+    """
     for (name, column), (target, target_column) in REFERENCES.items():
         frame, target_frame = frames.get(name), frames.get(target)
         if frame is None or target_frame is None or name == "transactions":
@@ -57,6 +66,21 @@ def check_references(frames: Frames, files: dict[str, str], findings: list[Findi
         known = set(target_frame[target_column].dropna())
         bad = frame[frame[column].notna() & ~frame[column].isin(known)]
         target_file = files.get(target, f"{target}.csv")
+        if target_frame.empty and not bad.empty:
+            first = bad.iloc[0]
+            others = len(bad) - 1
+            more = f" (and {others:,} more row{'s' if others > 1 else ''} of this file)" if others else ""
+            findings.append(
+                Finding(
+                    ERROR,
+                    files[name],
+                    f"refers to {target_file}, which has no rows{more}: fill in {target_file} first",
+                    line=int(first["_line"]),
+                    column=column,
+                    value=first[column],
+                )
+            )
+            continue
         for _, row in bad.iterrows():
             findings.append(
                 Finding(

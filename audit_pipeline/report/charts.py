@@ -2,9 +2,15 @@
 
 Colour-blind-safe palette (seaborn ``colorblind``); every series also differs
 by marker, line style or hatch, so no fact is carried by colour alone.
+
+Text from the data pack (period labels, names) is drawn as plain text: mathematics
+(``$...$``) and TeX are switched off for every text artist (``TEXT_RC``), so that a label
+is never read as markup, and long labels are shortened on the axes (never in the alt text).
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 import matplotlib
 
@@ -19,10 +25,20 @@ from audit_pipeline.report import fmt  # noqa: E402
 PALETTE = sns.color_palette("colorblind")
 STYLES = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-.")]
 HATCHES = ["", "//", "..", "xx", "\\\\"]
+# Every text artist draws its string as it is: no mathematics, no TeX (data text is never markup).
+TEXT_RC = {"text.parse_math": False, "text.usetex": False}
+LABEL_CHARS = 40  # an axis label longer than this is shortened with an ellipsis
+
+
+def short(label: object) -> str:
+    """A label for an axis or legend: the text as it is, shortened to ``LABEL_CHARS`` characters."""
+    text = "".join(c for c in str(label) if unicodedata.category(c) != "Cf")  # no bidi or other format controls
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "\u2026"
 
 
 def _axes(title: str, ylabel: str):
-    sns.set_theme(style="whitegrid", palette=PALETTE, font="DejaVu Sans")
+    sns.set_theme(style="whitegrid", palette=PALETTE, font="DejaVu Sans", rc=TEXT_RC)
+    matplotlib.rcParams.update(TEXT_RC)
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     ax.set_title(title, loc="left", fontsize=11)
     ax.set_ylabel(ylabel)
@@ -30,11 +46,24 @@ def _axes(title: str, ylabel: str):
 
 
 def _lines(ax, x: list[str], series: dict[str, list[float]]) -> None:
+    x = _unique_labels(x)
     for index, (name, values) in enumerate(series.items()):
         marker, style = STYLES[index % len(STYLES)]
-        ax.plot(x, values, marker=marker, linestyle=style, color=PALETTE[index], label=name)
+        ax.plot(x, values, marker=marker, linestyle=style, color=PALETTE[index % len(PALETTE)], label=short(name))
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     ax.legend(frameon=False, fontsize=8)
+
+
+def _unique_labels(labels: list) -> list[str]:
+    """Shortened labels for a categorical axis, kept distinct (two periods may share a shortened label)."""
+    out, seen = [], set()
+    for label in labels:
+        text = short(label)
+        while text in seen:
+            text += "\u200b"  # invisible, keeps two periods apart on the axis
+        seen.add(text)
+        out.append(text)
+    return out
 
 
 def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None, texts: dict | None = None) -> tuple:
@@ -56,7 +85,7 @@ def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None, texts: di
     )
     alt = (
         (
-            f"Line chart of actual implementation costs to date from {x[0]} to {x[-1]}. "
+            f"Line chart of actual implementation costs to date from {fmt.isolate(x[0])} to {fmt.isolate(x[-1])}. "
             f"Central programme costs reach {texts.get('central') or fmt.money(series['central_programme_cumulative'].iloc[-1])}; "
             f"departmental costs collated reach {texts.get('departmental') or fmt.money(series['departmental_implementation_cumulative'].iloc[-1])}."
         )
@@ -97,6 +126,7 @@ def savings_by_attribution(series: pd.DataFrame, texts: dict | None = None) -> t
     }
     long = series.melt(id_vars=["label"], value_vars=list(names), var_name="attribution", value_name="amount")
     long["attribution"] = long["attribution"].map(names)
+    long["label"] = _unique_labels(list(series["label"])) * len(names)  # melt repeats the periods per attribution
     sns.barplot(data=long, x="label", y="amount", hue="attribution", ax=ax, palette=PALETTE[:3])
     for bars, hatch in zip(ax.containers, HATCHES, strict=False):
         for bar in bars:
@@ -126,7 +156,7 @@ def onboarding_progress(series: pd.DataFrame, texts: dict | None = None) -> tupl
     last = series.iloc[-1] if not series.empty else None
     alt = (
         (
-            f"Line chart of bodies onboarded against plan from {x[0]} to {x[-1]}. By {x[-1]}, "
+            f"Line chart of bodies onboarded against plan from {fmt.isolate(x[0])} to {fmt.isolate(x[-1])}. By {fmt.isolate(x[-1])}, "
             f"{texts.get('planned') or int(last['planned'])} bodies were planned to be onboarded and "
             f"{texts.get('onboarded') or int(last['onboarded'])} had been."
         )
@@ -159,7 +189,7 @@ def service_within_sla(series: pd.DataFrame, texts: dict | None = None) -> tuple
     alt = (
         "Line chart of the share of transactions completed within their service level agreement, by centre. "
         + "; ".join(
-            f"{r['centre_id']}: {texts.get(r['centre_id']) or fmt.share(r['within_sla_share'])} in {r['label']}"
+            f"{r['centre_id']}: {texts.get(r['centre_id']) or fmt.share(r['within_sla_share'])} in {fmt.isolate(r['label'])}"
             for _, r in latest.iterrows()
         )
         + "."
@@ -176,9 +206,10 @@ def recommendation_status(series: pd.DataFrame, texts: dict | None = None) -> tu
     fig, ax = _axes("Recommendations by assessed status", "Recommendations")
     statuses = ["implemented", "in_progress", "not_started", "not_implemented", "superseded"]
     bottom = pd.Series(0, index=series.index, dtype=float)
+    x = _unique_labels(list(series["label"]))
     for index, status in enumerate(statuses):
         ax.bar(
-            series["label"],
+            x,
             series[status],
             bottom=bottom,
             color=PALETTE[index],
@@ -194,7 +225,7 @@ def recommendation_status(series: pd.DataFrame, texts: dict | None = None) -> tu
     alt = (
         (
             "Stacked bar chart of recommendations by status at each period end. At "
-            + str(last["label"])
+            + fmt.isolate(last["label"])
             + ": "
             + "; ".join(f"{fmt.words(s)} {texts.get(s) or int(last[s])}" for s in statuses)
             + "."

@@ -1,6 +1,9 @@
 """Accessible HTML pieces for notebook outputs: captioned tables, figures with text alternatives.
 
-Everything from a data pack is escaped here: free text is data, never markup.
+Everything from a data pack is escaped here (``esc``, ``data``, ``attr``): free text is data,
+never markup. Its bidirectional controls are isolated too, so that a right-to-left override in
+a name cannot reorder the text around it: every table cell, list item and headline is a
+``<bdi>``, and a name inserted in a sentence (``fmt.isolate``) becomes a ``<bdi>`` of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 from IPython.display import HTML
 
-from audit_pipeline.report import fmt
+from audit_pipeline.report import bidi, fmt
 from audit_pipeline.report.register import linkify, plain
 
 Formatter = Callable[[object], str]
@@ -23,6 +26,22 @@ PROSE_MIN = 60  # a column with a value longer than this holds sentences and get
 PROSE_CHARS = 40  # the width a column of sentences needs to read well
 LINE_CHARS = 130  # about what one line of an A4 table holds at print size
 KEEP_LINES = 30  # a table up to this many printed lines is kept on one page (class "keep")
+LONG_WORD = 30  # a cell with a word longer than this may break it anywhere (class "long-word")
+
+
+def esc(text: object) -> str:
+    """Text as HTML: escaped, its bidi controls balanced (``fmt.balanced``), its isolates ``<bdi>``."""
+    return bidi.html(text)
+
+
+def data(text: object) -> str:
+    """Data text as HTML, isolated in a ``<bdi>`` of its own (a table cell, a list item)."""
+    return f"<bdi>{esc(text)}</bdi>"
+
+
+def attr(text: object) -> str:
+    """Text for an attribute value (an ``alt``): escaped with quotes, bidi controls balanced (``bidi.plain``)."""
+    return html.escape(bidi.plain(text), quote=True)
 
 
 def _cell(value: object, formatter: Formatter | None) -> str:
@@ -50,9 +69,22 @@ def _cell_classes(text: str, numeric: bool, column: str) -> list[str]:
     classes = ["num"] if numeric else []
     if len(text) > NOWRAP_MAX and " " not in text:
         classes.append("token")
+    elif _long_word(text):
+        classes.append("long-word")
     elif column and not numeric:
         classes.append(column)
     return classes
+
+
+def _head_classes(label: str, numeric: bool, kind: str) -> list[str]:
+    """Layout hints for a header cell: numbers right-aligned, sentences given room, long words broken."""
+    classes = ["num"] if numeric else ["prose"] if kind == "prose" else []
+    return classes + (["long-word"] if _long_word(label) else [])
+
+
+def _long_word(text: str) -> bool:
+    """Whether ``text`` holds a word too long for a column (so the cell may break it anywhere)."""
+    return any(len(word) > LONG_WORD for word in text.split())
 
 
 def _column_kinds(texts: dict[str, list[str]], labels: dict[str, str]) -> dict[str, str]:
@@ -87,18 +119,19 @@ def table_html(
     formats: dict[str, Formatter] | None = None,
     numeric: Iterable[str] = (),
     row_header: bool = True,
+    empty: str = "None recorded up to this period.",
 ) -> str:
     """An HTML table with a caption, ``th`` header cells (``scope``) and escaped cells.
 
     ``columns`` maps frame columns to headers, in display order. The first
     column is a row header when ``row_header``. ``numeric`` columns are right-aligned.
+    A table with no rows holds the sentence ``empty`` in one cell under its headers.
     """
     formats, numeric = formats or {}, set(numeric)
     texts = {name: [plain(_cell(value, formats.get(name))) for value in frame[name].tolist()] for name in columns}
     kind = _column_kinds(texts, columns)
     head = "".join(
-        f'<th scope="col"{_class_attr(["num"] if name in numeric else [kind[name]] if kind[name] == "prose" else [])}>'
-        f"{html.escape(label)}</th>"
+        f'<th scope="col"{_class_attr(_head_classes(label, name in numeric, kind[name]))}>{esc(label)}</th>'
         for name, label in columns.items()
     )
     body = []
@@ -109,13 +142,13 @@ def table_html(
             css = _class_attr(_cell_classes(raw, name in numeric, kind[name]))
             tag = "th" if index == 0 and row_header else "td"
             scope = ' scope="row"' if tag == "th" else ""
-            cells.append(f"<{tag}{scope}{css}>{html.escape(raw)}</{tag}>")
+            cells.append(f"<{tag}{scope}{css}>{data(raw) if raw else ''}</{tag}>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not body:
-        body.append(f'<tr><td colspan="{len(columns)}">None.</td></tr>')
+        body.append(f'<tr><td colspan="{len(columns)}">{esc(empty)}</td></tr>')
     keep = " keep" if _printed_lines(texts, kind) <= KEEP_LINES else ""
     return (
-        f'<table class="report-table{keep}"><caption>{linkify(html.escape(caption))}</caption>'
+        f'<table class="report-table{keep}"><caption>{linkify(esc(caption))}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
@@ -137,10 +170,10 @@ def png_bytes(figure) -> bytes:
 
 def figure_html(figure, alt: str, caption: str) -> str:
     """A ``figure`` element: the chart inline as PNG with its text alternative, and a caption."""
-    data = base64.b64encode(png_bytes(figure)).decode("ascii")
+    payload = base64.b64encode(png_bytes(figure)).decode("ascii")
     return (
-        f'<figure class="chart"><img src="data:image/png;base64,{data}" alt="{html.escape(plain(alt), quote=True)}">'
-        f"<figcaption>{linkify(html.escape(caption))}</figcaption></figure>"
+        f'<figure class="chart"><img src="data:image/png;base64,{payload}" alt="{attr(plain(alt))}">'
+        f"<figcaption>{linkify(esc(caption))}</figcaption></figure>"
     )
 
 
@@ -153,15 +186,15 @@ def figure(chart: tuple, caption: str) -> HTML:
 def paragraphs(sentences: Iterable[str], css: str = "") -> HTML:
     """Plain sentences as paragraphs (escaped)."""
     klass = f' class="{css}"' if css else ""
-    return HTML("".join(f"<p{klass}>{linkify(html.escape(s))}</p>" for s in sentences))
+    return HTML("".join(f"<p{klass}>{linkify(esc(s))}</p>" for s in sentences))
 
 
 def bullets(items: Iterable[str], empty: str = "None.") -> HTML:
     """An escaped bulleted list, or a sentence when there is nothing to list."""
     items = list(items)
     if not items:
-        return HTML(f"<p>{html.escape(empty)}</p>")
-    return HTML("<ul>" + "".join(f"<li>{linkify(html.escape(i))}</li>" for i in items) + "</ul>")
+        return HTML(f"<p>{esc(empty)}</p>")
+    return HTML("<ul>" + "".join(f"<li>{linkify(data(i))}</li>" for i in items) + "</ul>")
 
 
 def headline_html(items: list[tuple[str, str, str]]) -> str:
@@ -169,7 +202,7 @@ def headline_html(items: list[tuple[str, str, str]]) -> str:
     parts = []
     for label, value, comparison in items:
         parts.append(
-            f'<div class="headline"><dt>{html.escape(label)}</dt><dd class="figure">{linkify(html.escape(value))}</dd>'
-            f'<dd class="comparison">{linkify(html.escape(comparison))}</dd></div>'
+            f'<div class="headline"><dt>{esc(label)}</dt><dd class="figure">{linkify(data(value))}</dd>'
+            f'<dd class="comparison">{linkify(data(comparison))}</dd></div>'
         )
     return '<dl class="headlines">' + "".join(parts) + "</dl>"

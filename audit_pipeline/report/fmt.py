@@ -9,6 +9,8 @@ import math
 
 import pandas as pd
 
+from audit_pipeline.report.bidi import balanced, isolate  # noqa: F401  (part of the number and text style)
+
 MISSING = "not available"
 
 

@@ -49,7 +49,7 @@ def derived_rating(figures: dict, thresholds: dict, reg=None) -> dict:
 
 def reported_kpis(items: Iterable[tuple[str, float, str]]) -> str | None:
     """The KPIs a centre reported, ``name: value`` in their units, or ``None`` when it reported none."""
-    return "; ".join(f"{name}: {fmt.measure(value, unit)}" for name, value, unit in items) or None
+    return "; ".join(f"{fmt.isolate(name)}: {fmt.measure(value, unit)}" for name, value, unit in items) or None
 
 
 def recommendation_counts(reg, figures: dict) -> dict:
@@ -148,7 +148,7 @@ def executive_summary(pack, period: Period, figures: dict, reg) -> list[str]:
         noun = "body's" if missing == 1 else "bodies'"
         cost_text = f"at least {cost_text} ({key('costs.departmental_not_collated_bodies')} {noun} costs not collated)"
     cost_est = finance.find_estimate(now, "implementation_cost")
-    sentence = f"By the end of {period.label}, implementation costs reported to date were {cost_text}"
+    sentence = f"By the end of {fmt.isolate(period.label)}, implementation costs reported to date were {cost_text}"
     if cost_est is not None:
         sentence += f", against an estimated implementation cost of {K.estimate_range(reg, cost_est)}"
     sentences.append(sentence + ".")
@@ -160,9 +160,7 @@ def executive_summary(pack, period: Period, figures: dict, reg) -> list[str]:
     save_est = finance.find_estimate(now, "annual_savings")
     sentence = f"Savings attributed to shared services to date were {key('savings.shared_services_to_date_gbp_m')}"
     if save_est is not None:
-        sentence += (
-            f"; the annual savings estimate in force is {K.estimate_range(reg, save_est)} a year ({save_est['scope']})"
-        )
+        sentence += f"; the annual savings estimate in force is {K.estimate_range(reg, save_est)} a year ({fmt.isolate(save_est['scope'])})"
     sentences.append(sentence + ".")
     others = [
         f"{key('savings.reduced_activity_to_date_gbp_m')} from reduced activity"
@@ -184,7 +182,7 @@ def executive_summary(pack, period: Period, figures: dict, reg) -> list[str]:
         f"serving {key('onboarding.customers_served')} customers; {K.noun(key('onboarding.overdue'), ob['overdue'], 'body was', 'bodies were')} overdue against plan."
     )
     rec, n = recommendation_counts(reg, figures), figures["recommendations"]
-    sources = "; ".join(f"{i} of {t_} from {k}" for k, (i, t_) in rec["by_source"].items())
+    sources = "; ".join(f"{i} of {t_} from {fmt.isolate(k)}" for k, (i, t_) in rec["by_source"].items())
     sentence = f"Of {K.noun(rec['total'], n['total'], 'recommendation')} tracked, {rec['implemented']} had been implemented ({sources})"
     sentence += f", {rec['in_progress']} in progress and {rec['not_started']} not started; {rec['overdue']} overdue"
     sentences.append(sentence + ".")

@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import nbformat
+from markupsafe import Markup
 
+from audit_pipeline.report.bidi import html as bidi_html
+from audit_pipeline.report.bidi import isolate, plain
 from audit_pipeline.report.exporters.page import (  # noqa: F401  (TEMPLATES, notebook_resources: used by run/)
     LANG,
     TEMPLATES,
@@ -90,20 +93,24 @@ def report_resources(pack, period: Period, sections: list[dict], manifest: dict 
     programme = pack.programme
     versioning = version_resources(manifest)
     changes = [{"title": "Changes since the previous version", "anchor": "changes"}] if versioning["changes"] else []
+    name, label = isolate(programme["name"]), isolate(period.label)
     return {
         **versioning,
         "lang": LANG,
-        "title": f"{programme['name']}: progress report for {period.label}",
-        "kicker": f"Audit report · {programme['sponsor']}",
-        "heading": f"{programme['name']}: progress report for {period.label}",
+        "title": plain(f"{name}: progress report for {label}"),
+        # Markup (already escaped, names in <bdi>): the template's ``| e`` leaves it as it is.
+        "kicker": Markup(bidi_html(f"Audit report · {isolate(programme['sponsor'])}")),
+        "heading": Markup(bidi_html(f"{name}: progress report for {label}")),
         "subtitle": "Every figure is computed from the programme's data pack, listed under Provenance.",
-        "description": f"Audit report on the {programme['name']} programme for {period.label}",
+        "description": plain(f"Audit report on the {name} programme for {label}"),
         "sections": sections + changes + ([{"title": "Provenance", "anchor": "provenance"}] if manifest else []),
         "provenance": provenance_rows(manifest),
         "css": stylesheet(),
-        "footer": (
-            f"{programme['name']} ({programme['programme_id']}), period {period.label}. "
-            "Produced by the audit report pipeline from the data pack listed under Provenance."
+        "footer": Markup(
+            bidi_html(
+                f"{name} ({programme['programme_id']}), period {label}. "
+                "Produced by the audit report pipeline from the data pack listed under Provenance."
+            )
         ),
     }
 

@@ -72,6 +72,38 @@ class LocalExecutor:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _greet_scheduler(address: str, seconds: float) -> None:
+    """Check within ``seconds`` that a Dask scheduler answers at ``address``: ``OSError`` saying why
+    not (nothing listens there, or what answers does not speak Dask's protocol). Done before a
+    ``Client`` exists, so that a failure leaves no half-made client to time out again at exit."""
+    import asyncio
+    import socket
+    import sys
+
+    from distributed.comm import parse_address, registry
+    from distributed.comm.addressing import get_address_host_port
+
+    host, port = get_address_host_port(address)
+    try:
+        socket.create_connection((host, port), timeout=seconds).close()
+    except OSError as exc:
+        raise OSError(f"nothing answers there ({exc.strerror or exc})") from None
+
+    async def greet() -> None:  # one attempt at Dask's handshake (``distributed.comm.connect`` retries)
+        scheme, location = parse_address(address)
+        comm = await registry.get_backend(scheme).get_connector().connect(location, deserialize=True)
+        try:
+            await comm.write({"compression": None, "python": tuple(sys.version_info)[:3], "pickle-protocol": 5})
+            await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        asyncio.run(asyncio.wait_for(greet(), seconds))
+    except Exception as exc:  # noqa: BLE001  (garbage can fail in any way: closed, undecodable, too large)
+        raise OSError(f"what answers there is not a Dask scheduler (no Dask handshake within {seconds:g} s)") from exc
+
+
 class DaskExecutor:
     """Units sent to a Dask distributed scheduler (``tcp://host:8786``) or a given ``Client``.
 
@@ -85,13 +117,17 @@ class DaskExecutor:
 
         self.own_client = client is None
         if client is None:
-            timeout = dask.config.get("distributed.comm.timeouts.connect", "30s")
-            try:
-                client = Client(scheduler, timeout=timeout, set_as_default=False)
-            except (OSError, TimeoutError, ValueError) as exc:
-                from audit_pipeline.errors import UsageError
+            from dask.utils import parse_timedelta
 
-                raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            from audit_pipeline.errors import UsageError
+
+            timeout = min(parse_timedelta(dask.config.get("distributed.comm.timeouts.connect", "30s")), 3)
+            try:  # a greeting first, so that an address that is not a Dask scheduler fails fast and quietly
+                _greet_scheduler(scheduler, timeout)
+                client = Client(scheduler, timeout=timeout, set_as_default=False)
+            except Exception as exc:  # noqa: BLE001  (anything the address answers is a reason to stop, in one line)
+                reason = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from None
         self.client = client
 
     def submit(self, fn, *args):

@@ -13,12 +13,23 @@ from audit_pipeline.report.register import catalogue as K
 from audit_pipeline.report.register import section
 
 
+def _any_amount(series: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether a period series holds any amount other than zero (else a chart would be empty)."""
+    return bool(len(series)) and bool(series[columns].abs().to_numpy().sum() > 0)
+
+
 @section
 def cost_chart(ctx: Context) -> HTML:
     """Cumulative implementation costs against the estimate range (chart)."""
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.cost_series(ctx.tables["costs"], ctx.tables["periods"], ctx.period)
+    if not _any_amount(series, ["central_programme", "departmental_implementation"]):
+        return display.paragraphs(
+            [
+                f"No actual implementation costs are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them."
+            ]
+        )
     now = finance.estimates_in_force(ctx.tables["estimates"], ctx.period.end)
     estimate = finance.find_estimate(now, "implementation_cost")
     texts = {
@@ -187,6 +198,10 @@ def savings_chart(ctx: Context) -> HTML:
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.savings_series(ctx.tables["savings"], ctx.tables["periods"], ctx.period)
+    if not _any_amount(series, ["shared_services", "reduced_activity", "unattributed"]):
+        return display.paragraphs(
+            [f"No actual savings are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them."]
+        )
     texts = {
         name: K.key(ctx.register, ctx.figures, f"savings.{name}_to_date_gbp_m")
         for name in ("shared_services", "reduced_activity", "unattributed")

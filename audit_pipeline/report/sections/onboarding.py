@@ -39,6 +39,13 @@ def onboarding_chart(ctx: Context) -> HTML:
 
     upto = [p for p in P.all_periods(ctx.tables["periods"]) if p.start <= ctx.period.start]
     series = onboarding.onboarding_series(ctx.tables["bodies"], upto)
+    if series.empty or not (series["planned"].sum() or series["onboarded"].sum()):
+        return display.paragraphs(
+            [
+                f"No body was planned to be onboarded, or onboarded, by {fmt.date(ctx.period.end)}, "
+                "so there is no chart of onboarding against plan."
+            ]
+        )
     reg, bodies = ctx.register, ctx.tables["bodies"]
     planned = bodies["planned_onboard_date"] <= ctx.period.end
     texts = {
@@ -113,7 +120,7 @@ def onboarding_body_table(ctx: Context) -> HTML:
         for r, d, slip in zip(table["rating"], table["slip_days"], table["slip"], strict=True)
     ]
     table["customers"] = [_customers(ctx, row) for _, row in table.iterrows()]
-    table["centre"] = table["centre_id"].map(centre_names(ctx)).fillna("Not yet assigned")
+    table["centre"] = table["centre_id"].map(centre_names(ctx)).astype(object).fillna("Not yet assigned")
     table["actual"] = [
         fmt.date(a) if o else "Not yet onboarded"
         for a, o in zip(table["actual_onboard_date"], table["onboarded"], strict=True)

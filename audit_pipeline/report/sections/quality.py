@@ -77,6 +77,6 @@ def not_collated_table(ctx: Context) -> HTML:
     items["period_id"] = items["period_id"].map(period_labels(ctx))
     return display.table(
         items,
-        f"Returns not collated up to {ctx.period.label} ({_not_collated(ctx)}): missing data, never counted as zero",
+        f"Returns not collated up to {fmt.isolate(ctx.period.label)} ({_not_collated(ctx)}): missing data, never counted as zero",
         {"table": "Table", "period_id": "Period", "body": "Body", "type_words": "Type", "line": "Line in file"},
     )

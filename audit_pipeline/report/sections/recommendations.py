@@ -7,6 +7,7 @@ from IPython.display import HTML
 
 from audit_pipeline.measures import periods as P
 from audit_pipeline.measures import recommendations
+from audit_pipeline.pack.contract import REC_STATUSES
 from audit_pipeline.report import display, fmt, narrative
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import section
@@ -27,6 +28,10 @@ def recommendation_chart(ctx: Context) -> HTML:
     t = ctx.tables
     upto = [p for p in P.all_periods(t["periods"]) if p.start <= ctx.period.start]
     series = recommendations.status_series(t["recommendations"], t["recommendation_status"], t["periods"], upto)
+    if series.empty or not series[list(REC_STATUSES)].to_numpy().sum():
+        return display.paragraphs(
+            [f"No recommendation had been made by {fmt.date(ctx.period.end)}, so there is no chart of their status."]
+        )
     shown = narrative.recommendation_counts(ctx.register, ctx.figures)
     return display.figure(charts.recommendation_status(series, shown), "Recommendations by assessed status over time")
 
@@ -46,7 +51,7 @@ def tracker_table(ctx: Context) -> HTML:
             for w, on in (
                 ("Overdue", o),
                 ("Reported implemented, not confirmed", r),
-                (f"Not reassessed this period (last assessed {labels.get(a, a)})", n),
+                (f"Not reassessed this period (last assessed {fmt.isolate(labels.get(a, a))})", n),
             )
             if on
         )
@@ -61,7 +66,7 @@ def tracker_table(ctx: Context) -> HTML:
     ]
     return display.table(
         track,
-        f"Recommendation tracker at {ctx.period.label}: recommendations made by {fmt.date(ctx.period.end)}, "
+        f"Recommendation tracker at {fmt.isolate(ctx.period.label)}: recommendations made by {fmt.date(ctx.period.end)}, "
         "the auditor's assessed status beside the status the body reported",
         {
             "rec_id": "Ref",
@@ -91,7 +96,7 @@ def evidence_list(ctx: Context) -> HTML:
         ctx,
         "evidence",
         lambda r: (
-            f"{r['rec_id']} (assessed {labels.get(r['assessed_period_id'], r['assessed_period_id'])}): {r['evidence']}"
+            f"{r['rec_id']} (assessed {fmt.isolate(labels.get(r['assessed_period_id'], r['assessed_period_id']))}): {fmt.isolate(r['evidence'])}"
         ),
         "No evidence is recorded for the assessments up to this period.",
     )
@@ -104,7 +109,7 @@ def overdue_list(ctx: Context) -> HTML:
         ctx,
         "overdue",
         lambda r: (
-            f"{r['rec_id']} ({r['source_report']}): target {fmt.date(r['target_in_force'])}, status {fmt.words(r['status']).lower()}"
+            f"{r['rec_id']} ({fmt.isolate(r['source_report'])}): target {fmt.date(r['target_in_force'])}, status {fmt.words(r['status']).lower()}"
         ),
         "No recommendation is overdue.",
     )
@@ -156,8 +161,12 @@ def changes_table(ctx: Context) -> HTML:
     ]
     return display.table(
         table,
-        f"Changes in assessed status since {ctx.previous.label}",
-        {"rec_id": "Ref", "before": f"At {ctx.previous.label}", "now": f"At {ctx.period.label}"},
+        f"Changes in assessed status since {fmt.isolate(ctx.previous.label)}",
+        {
+            "rec_id": "Ref",
+            "before": f"At {fmt.isolate(ctx.previous.label)}",
+            "now": f"At {fmt.isolate(ctx.period.label)}",
+        },
     )
 
 

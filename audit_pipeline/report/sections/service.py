@@ -35,6 +35,13 @@ def service_chart(ctx: Context) -> HTML:
     series = _service_series(ctx)
     if series.empty:
         return display.paragraphs(["The data pack holds no transaction data, so no service figures are derived."])
+    if series["within_sla_share"].isna().all():
+        return display.paragraphs(
+            [
+                f"No transactions were received in any period up to {fmt.isolate(ctx.period.label)}, "
+                "so there is no chart of the share completed within SLA."
+            ]
+        )
     latest = series[series["label"] == ctx.period.label]
     texts = {
         c: K.service(ctx.register, ctx.figures, c, "within_sla_share")
@@ -97,7 +104,7 @@ def kpi_table(ctx: Context) -> HTML:
     ]
     return display.table(
         table,
-        f"Self-reported KPIs for {ctx.period.label} against benchmarks, with MI timeliness",
+        f"Self-reported KPIs for {fmt.isolate(ctx.period.label)} against benchmarks, with MI timeliness",
         {
             "name": "KPI",
             "centre": "Centre",
@@ -125,13 +132,13 @@ def derived_vs_reported(ctx: Context) -> HTML:
             for c in table["centre_id"]
         ]
     table["reported_kpis"] = [
-        "; ".join(f"{r['name']}: {_kpi_value(ctx, r)}" for _, r in kpis[kpis["centre_id"] == c].iterrows())
+        "; ".join(f"{fmt.isolate(r['name'])}: {_kpi_value(ctx, r)}" for _, r in kpis[kpis["centre_id"] == c].iterrows())
         or "None reported"
         for c in table["centre_id"]
     ]
     return display.table(
         table,
-        f"Transaction-derived figures for {ctx.period.label} beside the centre's own reported KPIs",
+        f"Transaction-derived figures for {fmt.isolate(ctx.period.label)} beside the centre's own reported KPIs",
         {
             "centre": "Centre",
             "volume": "Transactions received",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 from IPython.display import HTML
 
@@ -21,8 +19,8 @@ def title_block(ctx: Context) -> HTML:
     prog = ctx.pack.programme
     return HTML(
         '<div class="title-block">'
-        f'<p class="programme">{html.escape(prog["name"])} ({html.escape(prog["sponsor"])})</p>'
-        f'<p class="period">Period reported: {html.escape(ctx.period.label)} '
+        f'<p class="programme">{display.data(prog["name"])} ({display.data(prog["sponsor"])})</p>'
+        f'<p class="period">Period reported: {display.data(ctx.period.label)} '
         f"({fmt.date(ctx.period.start)} to {fmt.date(ctx.period.end)}), financial year {fmt.financial_year(ctx.period.end)}</p>"
         f'<p class="as-at">Data as at {fmt.date(ctx.period.end)}</p></div>'
     )
@@ -39,7 +37,7 @@ def headlines(ctx: Context) -> HTML:
     missing = c["departmental_not_collated_bodies"]
     cost_est, save_est = finance.find_estimate(now, "implementation_cost"), finance.find_estimate(now, "annual_savings")
     rec = narrative.recommendation_counts(reg, f)
-    by_source = "; ".join(f"{i} of {t} {k}" for k, (i, t) in rec["by_source"].items())
+    by_source = "; ".join(f"{i} of {t} {fmt.isolate(k)}" for k, (i, t) in rec["by_source"].items())
     items = [
         (
             "Implementation costs to date",
@@ -54,7 +52,7 @@ def headlines(ctx: Context) -> HTML:
         (
             "Programme savings to date (shared services only)",
             key("savings.shared_services_to_date_gbp_m"),
-            f"Estimate: {K.estimate_range(reg, save_est)} a year ({save_est['scope']})"
+            f"Estimate: {K.estimate_range(reg, save_est)} a year ({fmt.isolate(save_est['scope'])})"
             if save_est is not None
             else "No estimate in the pack",
         ),
@@ -88,7 +86,9 @@ def ratings(ctx: Context) -> HTML:
     if official:
         when = "this period" if official["current"] else f"latest available, from {official['period_id']}"
         assessor = official["assessor"] or "assessor not stated"
-        rows.append(("Official delivery confidence", fmt.words(official["rating"]), f"{assessor} ({when})"))
+        rows.append(
+            ("Official delivery confidence", fmt.words(official["rating"]), f"{fmt.isolate(assessor)} ({when})")
+        )
     else:
         rows.append(
             (
