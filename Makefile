@@ -36,7 +36,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 lab: $(LAB_STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)/notebooks"
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)/notebooks" $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # The runtime (requirements.txt) plus what tests, lint and pre-commit use; the package installed editable.
 setup: $(DEV_STAMP)
