@@ -63,7 +63,8 @@ $(DEV_STAMP): requirements-test.txt requirements-lint.txt $(RUNTIME_STAMP)
 	$(PIP) install --quiet -r requirements-test.txt -r requirements-lint.txt -e '.[test,lab,lint]'
 	$(MAKE) --no-print-directory kernelspec
 	@# pre-commit hooks only in a git checkout (a worktree has a .git file, a clone a .git folder).
-	@if [ "$(HOOKS)" != no ] && git rev-parse --git-dir >/dev/null 2>&1; then $(VENV)/bin/pre-commit install >/dev/null && echo "pre-commit hooks installed"; \
+	@if [ "$(HOOKS)" = no ]; then echo "HOOKS=no: pre-commit hooks not installed"; \
+	elif git rev-parse --git-dir >/dev/null 2>&1; then $(VENV)/bin/pre-commit install >/dev/null && echo "pre-commit hooks installed"; \
 	else echo "not a git checkout: pre-commit hooks not installed"; fi
 	rm -f $(VENV)/.dev-*
 	touch $@
