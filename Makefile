@@ -97,13 +97,14 @@ lock: $(if $(filter $(VENV)/bin/uv,$(UV)),setup)
 	@echo "Locks written: $(LOCKS)"
 
 # The execution tests against the NEWEST papermill, nbclient, nbconvert and jupyter_client (the rest as
-# locked), in a throw-away environment: run it before moving those pins, to see what an upgrade breaks.
-test-latest: fonts
+# locked), in a throw-away environment made with uv (fast): run it before moving those pins, to see
+# what an upgrade would break.
+test-latest: setup fonts
 	rm -rf $(LATEST_VENV)
-	$(PYTHON) -m venv $(LATEST_VENV)
-	$(LATEST_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt -e .
-	$(LATEST_VENV)/bin/pip install --quiet --disable-pip-version-check -U $(LATEST_PACKAGES)
-	@$(LATEST_VENV)/bin/pip list --disable-pip-version-check 2>/dev/null | grep -i -E '^(papermill|nbclient|nbconvert|jupyter.client) '
+	$(UV) venv --quiet --python $(PY) $(LATEST_VENV)
+	$(UV) pip install --quiet --python $(LATEST_VENV)/bin/python -r requirements-test.txt -e .
+	$(UV) pip install --quiet --python $(LATEST_VENV)/bin/python $(foreach p,$(LATEST_PACKAGES),--upgrade-package $(p)) $(LATEST_PACKAGES)
+	@$(UV) pip list --python $(LATEST_VENV)/bin/python 2>/dev/null | grep -i -E '^(papermill|nbclient|nbconvert|jupyter.client) '
 	$(LATEST_VENV)/bin/python -m pytest -p no:cacheprovider $(LATEST_TESTS); status=$$?; rm -rf $(LATEST_VENV); exit $$status
 
 # The fonts the PDF embeds (fonts-liberation, the report's Arial-metric font): all `make report` needs
