@@ -8,6 +8,7 @@ the repository's own .venv a missing install fails; in any other environment tho
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -103,13 +104,19 @@ def test_locks_say_how_they_are_made():
 def test_wheel_holds_the_package_and_its_templates(tmp_path):
     """A wheel built from the tree carries the templates (package data) and the entry points."""
     pytest.importorskip("setuptools")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", tmp_path, ROOT],
-        check=True,
+    source = tmp_path / "source"  # a copy: building in the tree would leave build/ and *.egg-info behind
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source)
+    shutil.copytree(ROOT / "audit_pipeline", source / "audit_pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", tmp_path, source],
         timeout=300,
         capture_output=True,
+        text=True,
         cwd=tmp_path,
     )
+    assert built.returncode == 0, built.stdout + built.stderr
     (wheel,) = tmp_path.glob("audit_pipeline-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     templates = {p.relative_to(ROOT).as_posix() for p in TEMPLATES.rglob("*") if p.is_file()}
