@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Entry point: `python pipeline.py validate|run|list` (see README.md)."""
+"""Entry point from a checkout: `python pipeline.py validate|run|list` (see README.md).
+
+Once installed (`make setup`), the console script `audit-pipeline` runs the same command line.
+"""
 
 import sys
 from pathlib import Path
