@@ -329,8 +329,8 @@ def signoff(period_dir: Path, name: str, role: str, note: str | None) -> None:
 
 def _refresh_index(programme_dir: Path) -> None:
     """Rewrite a programme's index (it shows each period's status), in the pack's order when it can be read."""
-    from audit_pipeline.report.index import write_index
     from audit_pipeline.run import history
+    from audit_pipeline.run.index import write_index
 
     order, name = None, None
     periods = [p for p in programme_dir.iterdir() if history.is_period_folder(p)]

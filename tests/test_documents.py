@@ -177,7 +177,7 @@ def test_pdf_has_bookmarks_for_every_section(pdf, soup):
 
 def test_index_lists_every_period_newest_first(rendered: Run, tmp_path):
     """Three published periods (one without a PDF), in the pack's order, newest first."""
-    from audit_pipeline.report.index import index_html
+    from audit_pipeline.run.index import index_html
 
     metrics = json.loads((rendered.period / "metrics.json").read_text(encoding="utf-8"))
     programme = tmp_path / "ngss"

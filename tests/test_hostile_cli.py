@@ -94,13 +94,13 @@ def test_read_only_out(tmp_path, mounts):
 
 def test_full_disk_keeps_the_published_report(tmp_path, mounts):
     out = tmp_path / "out"
-    _mount_tmpfs(out, "size=16m")
+    _mount_tmpfs(out, "size=32m")
     mounts.append(out)
     args = ("run", "--data", str(HAND), "--out", str(out), "--format", "html", "--period", "A")
     status, output = pipeline(*args, cache=tmp_path / "c")
     assert status == 0, output
     before = _snapshot(out / "hand" / "A")
-    with (out / "filler").open("wb") as handle:  # fill the disk to the last block
+    with (out / "filler").open("wb", buffering=0) as handle:  # fill the disk to the last block
         try:
             while True:
                 handle.write(b"\0" * 65536)

@@ -73,7 +73,7 @@ def test_sign_offs_clear_the_report_and_a_republication_voids_them(site):
 
     # verify ignores signoff.json: the folder still reproduces
     verified = cli(site.code, "verify", str(site.period))
-    assert verified.returncode == 0 and "reproduced: 9 of 9 files identical" in verified.stdout, verified.stdout
+    assert verified.returncode == 0 and "reproduced: 11 of 11 files identical" in verified.stdout, verified.stdout
 
     # A correction republishes A: the sign-offs go to history with the version they signed.
     kept = site.programme / "history" / "A" / f"0001-{hashlib.sha256(before).hexdigest()[:12]}"

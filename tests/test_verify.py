@@ -15,7 +15,9 @@ from pipeline_runs import NOTEBOOKS, cli, code_snapshot, copy_pack, run_args, un
 
 pytestmark = pytest.mark.slow
 
-FILES = 9  # report.html, metrics.json, manifest.json and six executed notebooks
+FILES = (
+    11  # html-only period folder: report.html, metrics.json, manifest.json, figures.json, figures.xlsx, six notebooks
+)
 
 
 @pytest.fixture(scope="module")

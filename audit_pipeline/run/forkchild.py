@@ -47,7 +47,7 @@ PRELOAD = (
 # ... and what it imports afterwards, one module at a time while no request waits (for renderings).
 PRELOAD_LATER = (
     "audit_pipeline.run.provenance",
-    "audit_pipeline.report.index",
+    "audit_pipeline.run.index",
     "audit_pipeline.report.render",
     "audit_pipeline.report.exporters",
     "nbconvert",

@@ -17,6 +17,7 @@ from audit_pipeline.measures import periods as P
 from audit_pipeline.pack.cache import load_pack_cached
 from audit_pipeline.run import forkserver, keys, prune, publish
 from audit_pipeline.run.build import build
+from audit_pipeline.run.lock import run_lock
 from audit_pipeline.run.notebooks import section_notebooks
 from audit_pipeline.run.plan import (
     DEFAULT_FORMATS,
@@ -70,7 +71,7 @@ def run(options: RunOptions) -> list[Path]:
     programme_dir = options.out_dir.resolve() / pack.programme["programme_id"]
     options.requested = [programme_dir / p.period_id for p in periods]
     stream = options.progress_stream
-    with publish.run_lock(programme_dir, stream=stream):
+    with run_lock(programme_dir, stream=stream):
         publish.sweep(programme_dir)
         forkserver.sweep_temporary()
         slices = keys.SliceCache(pack)
@@ -87,7 +88,7 @@ def run(options: RunOptions) -> list[Path]:
                 forkserver.stop_fork_server(wait=False)
             published = build(pack, todo, programme_dir, options, progress, slices) if todo else []
             if published or not (programme_dir / "index.html").exists():
-                from audit_pipeline.report.index import write_index
+                from audit_pipeline.run.index import write_index
 
                 write_index(
                     programme_dir, [p.period_id for p in P.all_periods(pack.tables["periods"])], pack.programme["name"]

@@ -88,7 +88,7 @@ def sign(folder: Path, name: str, role: str, note: str | None = None, now: datet
 
     Holds the programme folder's run lock, so the bytes cannot be republished while they are
     hashed and the record written."""
-    from audit_pipeline.run.publish import run_lock
+    from audit_pipeline.run.lock import run_lock
 
     folder = check_period_folder(folder)
     if role not in ROLES:
