@@ -7,6 +7,10 @@ fails to load (truncated, corrupt, written by another version) is removed and th
 pack validated again: never trusted, never a crash. ``prune_plan`` says what to evict:
 the last used entry of each pack folder is kept, then the most recently used others
 up to a size cap (``AUDIT_PIPELINE_PACK_CACHE_MB``, default 2048).
+
+The transactions, which may be millions of rows, are stored in the entry as Parquet (zstd), not
+pickled as Arrow buffers: a tenth of the size or less, read back into the same table (a test
+checks ``equals``), so the service figures are computed from exactly what was validated.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 from audit_pipeline.pack.load import Pack, file_sha256, load_pack
 from audit_pipeline.settings import DEFAULT_DATA, cache_dir, code_digest
 
-FORMAT = 1  # bump when what is pickled changes shape
+FORMAT = 2  # bump when what is pickled changes shape (2: transactions as Parquet bytes)
 DEFAULT_CAP_MB = 2048
 ENTRY = re.compile(r"^(?P<folder>[0-9a-f]{12})-(?P<key>[0-9a-f]{64})\.pickle$")
 STALE_TEMPORARY = 3600  # seconds after which a temporary file is an abandoned write
@@ -56,14 +60,56 @@ def _load(path: Path, key: str) -> Pack | None:
         return None
     except Exception:  # noqa: BLE001 - truncated, corrupt or another version's: any failure means rebuild
         payload = None
-    whole = isinstance(payload, tuple) and len(payload) == 3 and payload[:2] == (FORMAT, key)
-    if whole and isinstance(payload[2], Pack):
-        with contextlib.suppress(OSError):
-            os.utime(path)  # last use, for eviction
-        return payload[2]
+    whole = isinstance(payload, tuple) and len(payload) == 4 and payload[:2] == (FORMAT, key)
+    if whole and isinstance(payload[2], Pack) and isinstance(payload[3], bytes | None):
+        pack = payload[2]
+        try:
+            pack.transactions = _transactions_from(payload[3])
+        except Exception:  # noqa: BLE001 - damaged Parquet bytes: rebuild, like any damaged entry
+            pack = None
+        if pack is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # last use, for eviction
+            return pack
     with contextlib.suppress(OSError):
         path.unlink()
     return None
+
+
+def _transactions_bytes(table) -> bytes | None:
+    """The validated transactions as Parquet (zstd) bytes, or ``None`` when the pack has none."""
+    if table is None:
+        return None
+    import io
+
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def _transactions_from(data: bytes | None):
+    if data is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    return pq.read_table(pa.BufferReader(data))
+
+
+def _write(path: Path, key: str, pack: Pack) -> None:
+    """The entry for ``pack``: the pack without its transactions, pickled, and the transactions as Parquet."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    transactions, pack.transactions = pack.transactions, None
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
+            pickle.dump(
+                (FORMAT, key, pack, _transactions_bytes(transactions)), handle, protocol=pickle.HIGHEST_PROTOCOL
+            )
+    finally:
+        pack.transactions = transactions
+    os.replace(handle.name, path)
 
 
 # Packs a process keeps loaded (``keep=True``: the fork server's, for the kernels it forks), by the
@@ -82,10 +128,7 @@ def load_pack_cached(directory: str | Path | None = None, keep: bool = False) ->
     pack = _load(path, key)
     if pack is None:
         pack = load_pack(directory)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
-            pickle.dump((FORMAT, key, pack), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, path)
+        _write(path, key, pack)
     if keep:
         KEPT[key] = pack
         while len(KEPT) > KEEP_AT_MOST:
