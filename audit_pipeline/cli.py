@@ -257,6 +257,52 @@ def figure_check(period_dir: Path, data_dir: Path | None) -> None:
         sys.exit(1)
 
 
+@cli.command(name="figures")
+@click.argument("period_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="text for people, json or csv for machines and spreadsheets.",
+)
+@click.option("--id", "pattern", metavar="GLOB", default=None, help="Only figures whose id matches, e.g. 'costs.*'.")
+def figures(period_dir: Path, fmt: str, pattern: str | None) -> None:
+    """Print the figure register of a published period folder (every number of its report)."""
+    from audit_pipeline.run.figurediff import load_register, register_csv, register_json, register_text, select
+
+    document = load_register(period_dir)
+    entries = select(document["figures"], pattern)
+    if pattern is not None and not entries:
+        raise UsageError(f"--id {printable(pattern)}: no figure of {printable(str(period_dir))} matches")
+    if fmt == "json":
+        click.echo(register_json(document, entries))
+    elif fmt == "csv":
+        click.echo(register_csv(entries), nl=False)
+    else:
+        click.echo(register_text(document, entries))
+
+
+@cli.command(name="diff")
+@click.argument("old_dir", type=click.Path(path_type=Path))
+@click.argument("new_dir", type=click.Path(path_type=Path))
+@text_or_json_option
+def diff(old_dir: Path, new_dir: Path, fmt: str) -> None:
+    """Compare two figure registers (two periods, or a period and an earlier version of it).
+
+    Lists each figure added, removed or changed, old and new display, and the input rows that
+    differ. Exits 0 whether or not they differ.
+    """
+    from audit_pipeline.run.figurediff import diff_registers, diff_text, load_register
+
+    result = diff_registers(load_register(old_dir), load_register(new_dir))
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        click.echo(diff_text(result, printable(str(old_dir)), printable(str(new_dir))))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:

@@ -25,7 +25,15 @@ from audit_pipeline.settings import ROOT, code_digest
 
 # Inputs a notebook may declare it reads: each table, the programme metadata, the validation
 # findings, and "files" (the hash of every file in the pack, for anything that shows them).
-ALL_INPUTS = (*[t for t in TABLES if t != "transactions"], "transactions", "programme", "findings", "files")
+# "commentary" is the period's part of the auditor's commentary.md (pack.commentary).
+ALL_INPUTS = (
+    *[t for t in TABLES if t != "transactions"],
+    "transactions",
+    "programme",
+    "findings",
+    "files",
+    "commentary",
+)
 
 
 def _sha(data: bytes) -> str:
@@ -78,6 +86,9 @@ def slice_digest(pack, period: Period, name: str) -> str:
         from audit_pipeline.pack.cache import input_hashes
 
         return _sha(json.dumps(input_hashes(pack.directory), sort_keys=True).encode())
+    if name == "commentary":
+        part = getattr(pack, "commentary", {}).get(period.period_id, {})
+        return _sha(json.dumps({h: p.text for h, p in part.items()}, sort_keys=True).encode())
     if name == "findings":
         return _sha("\n".join(str(f) for f in pack.findings).encode())
     frame = pack.tables[name]
@@ -118,7 +129,7 @@ class SliceCache:
 
     def get(self, period: Period, name: str) -> str:
         by_period = self._by_period(name)
-        key = (name, period.period_id if by_period else None)
+        key = (name, period.period_id if by_period or name == "commentary" else None)
         if key not in self.digests:
             if not by_period:
                 self.digests[key] = slice_digest(self.pack, period, name)
