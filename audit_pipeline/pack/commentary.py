@@ -52,7 +52,10 @@ def referable_ids(tables: dict, programme: dict) -> list[str]:
         "threshold": sorted((programme.get("thresholds") or {}).keys()),
         "source": sorted({slug(s) for s in tables["recommendations"]["source_report"].dropna()}),
         "estimate": sorted(
-            {f"{m}.{slug(s)}" for m, s in zip(tables["estimates"]["measure"], tables["estimates"]["scope"], strict=True)}
+            {
+                f"{m}.{slug(s)}"
+                for m, s in zip(tables["estimates"]["measure"], tables["estimates"]["scope"], strict=True)
+            }
         ),
     }
     for pattern in COMMENTARY_PATTERNS:
@@ -62,7 +65,9 @@ def referable_ids(tables: dict, programme: dict) -> list[str]:
     for figure_id in ids:  # a pattern may end in a choice: "{low,high}"
         choice = re.search(r"\{([^}]*)\}", figure_id)
         if choice:
-            expanded += [figure_id[: choice.start()] + c + figure_id[choice.end() :] for c in choice.group(1).split(",")]
+            expanded += [
+                figure_id[: choice.start()] + c + figure_id[choice.end() :] for c in choice.group(1).split(",")
+            ]
         else:
             expanded.append(figure_id)
     return expanded
@@ -71,7 +76,7 @@ def referable_ids(tables: dict, programme: dict) -> list[str]:
 def parse_commentary(text: str, findings: list[Finding], file: str = FILE) -> dict[str, dict[str, Part]]:
     """``{period_id: {heading: Part}}`` from the text of commentary.md; structural faults as findings."""
     parts: dict[str, dict[str, Part]] = {}
-    period, heading, start, lines, fenced = None, None, 0, [], False
+    period, heading, start, lines, fenced, preamble = None, None, 0, [], False, False
 
     def close() -> None:
         if period is not None and heading is not None:
@@ -82,15 +87,9 @@ def parse_commentary(text: str, findings: list[Finding], file: str = FILE) -> di
     for number, line in enumerate(text.splitlines(), start=1):
         if FENCE.match(line):
             fenced = not fenced
-        level = None if fenced else re.match(r"^(#{1,3})\s+(.*?)\s*#*\s*$", line)
-        if level and len(level.group(1)) <= 2:
+        level = None if fenced else re.match(r"^(#{2,3})\s+(.*?)\s*#*\s*$", line)
+        if level and len(level.group(1)) == 2:
             close()
-            if len(level.group(1)) == 1:
-                findings.append(
-                    Finding(ERROR, file, "a level-1 heading is not allowed: use ## <period_id> and ### <section>", number)
-                )
-                period, heading = None, None
-                continue
             period, heading, lines = level.group(2).strip(), None, []
             if period in parts:
                 findings.append(Finding(ERROR, file, f"period {period} has a second ## part", number, value=period))
@@ -109,10 +108,20 @@ def parse_commentary(text: str, findings: list[Finding], file: str = FILE) -> di
         if MARKS.search(line):
             findings.append(Finding(ERROR, file, "private-use characters U+E000-U+E002 are not allowed", number))
         if heading is None and line.strip():
-            where = f"under ## {period}" if period is not None else "before the first ## <period_id> heading"
-            findings.append(
-                Finding(ERROR, file, f"text {where} must be under a ### <section heading>", number, value=line[:60])
-            )
+            if period is None:  # a preamble: notes for the team, never shown
+                if not preamble:
+                    findings.append(Finding(WARNING, file, "text before the first ## <period_id> is not shown", number))
+                preamble = True
+            else:
+                findings.append(
+                    Finding(
+                        ERROR,
+                        file,
+                        f"text under ## {period} must be under a ### <section heading>",
+                        number,
+                        value=line[:60],
+                    )
+                )
             continue
         lines.append(line)
     close()
@@ -133,7 +142,9 @@ def check_commentary(
         first = min((p.line for p in by_heading.values()), default=None)
         if period not in period_ids:
             findings.append(
-                Finding(WARNING, file, f"period {period} is not in the pack: its text is not shown", first, value=period)
+                Finding(
+                    WARNING, file, f"period {period} is not in the pack: its text is not shown", first, value=period
+                )
             )
         for part in by_heading.values():
             if headings is not None and part.heading not in headings:

@@ -10,6 +10,7 @@ from audit_pipeline.measures.periods import ids_up_to
 from audit_pipeline.report import display, fmt
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
+from audit_pipeline.report.register import charts as chart_data
 from audit_pipeline.report.register import section
 
 
@@ -19,6 +20,7 @@ def cost_chart(ctx: Context) -> HTML:
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.cost_series(ctx.tables["costs"], ctx.tables["periods"], ctx.period)
+    chart_data.costs(ctx.register, series)  # every point of the chart, registered
     now = finance.estimates_in_force(ctx.tables["estimates"], ctx.period.end)
     estimate = finance.find_estimate(now, "implementation_cost")
     texts = {
@@ -187,6 +189,7 @@ def savings_chart(ctx: Context) -> HTML:
     from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.savings_series(ctx.tables["savings"], ctx.tables["periods"], ctx.period)
+    chart_data.savings(ctx.register, series)  # every point of the chart, registered
     texts = {
         name: K.key(ctx.register, ctx.figures, f"savings.{name}_to_date_gbp_m")
         for name in ("shared_services", "reduced_activity", "unattributed")

@@ -9,6 +9,7 @@ from audit_pipeline.measures import periods as P
 from audit_pipeline.measures import recommendations
 from audit_pipeline.report import display, fmt, narrative
 from audit_pipeline.report.context import Context
+from audit_pipeline.report.register import charts as chart_data
 from audit_pipeline.report.register import section
 from audit_pipeline.report.sections.common import period_labels
 
@@ -27,6 +28,7 @@ def recommendation_chart(ctx: Context) -> HTML:
     t = ctx.tables
     upto = [p for p in P.all_periods(t["periods"]) if p.start <= ctx.period.start]
     series = recommendations.status_series(t["recommendations"], t["recommendation_status"], t["periods"], upto)
+    chart_data.recommendations(ctx.register, series)  # every point of the chart, registered
     shown = narrative.recommendation_counts(ctx.register, ctx.figures)
     return display.figure(charts.recommendation_status(series, shown), "Recommendations by assessed status over time")
 

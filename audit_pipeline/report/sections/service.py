@@ -10,6 +10,7 @@ from audit_pipeline.measures import periods as P
 from audit_pipeline.report import display, fmt
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
+from audit_pipeline.report.register import charts as chart_data
 from audit_pipeline.report.register import section
 from audit_pipeline.report.sections.common import centre_names
 
@@ -35,6 +36,7 @@ def service_chart(ctx: Context) -> HTML:
     series = _service_series(ctx)
     if series.empty:
         return display.paragraphs(["The data pack holds no transaction data, so no service figures are derived."])
+    chart_data.service(ctx.register, series)  # every point of the chart, registered
     latest = series[series["label"] == ctx.period.label]
     texts = {
         c: K.service(ctx.register, ctx.figures, c, "within_sla_share")
