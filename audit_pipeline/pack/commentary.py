@@ -37,6 +37,8 @@ class Part:
     heading: str
     text: str
     line: int
+    period_line: int = 0  # the line of the part's "## <period_id>" heading
+    heading_line: int = 0  # the line of its "### <heading>"
 
 
 def slug(text) -> str:
@@ -77,12 +79,14 @@ def parse_commentary(text: str, findings: list[Finding], file: str = FILE) -> di
     """``{period_id: {heading: Part}}`` from the text of commentary.md; structural faults as findings."""
     parts: dict[str, dict[str, Part]] = {}
     period, heading, start, lines, fenced, preamble = None, None, 0, [], False, False
+    period_lines: dict[str, int] = {}
 
     def close() -> None:
         if period is not None and heading is not None:
-            body = "\n".join(lines).strip("\n")
-            if body.strip():
-                parts[period][heading] = Part(heading, body, start)
+            skipped = next((i for i, text in enumerate(lines) if text.strip()), len(lines))
+            body = "\n".join(lines[skipped:]).rstrip()
+            if body:
+                parts[period][heading] = Part(heading, body, start + skipped, period_lines[period], start - 1)
 
     for number, line in enumerate(text.splitlines(), start=1):
         if FENCE.match(line):
@@ -94,6 +98,7 @@ def parse_commentary(text: str, findings: list[Finding], file: str = FILE) -> di
             if period in parts:
                 findings.append(Finding(ERROR, file, f"period {period} has a second ## part", number, value=period))
             parts.setdefault(period, {})
+            period_lines.setdefault(period, number)
             continue
         if level:
             close()
@@ -139,7 +144,7 @@ def check_commentary(
     """Findings for periods not in the pack, unknown headings, and unknown or malformed figure references."""
     known, headings = set(known_ids), None if sections is None else {*sections, COMMENTARY_CONCLUSION}
     for period, by_heading in parts.items():
-        first = min((p.line for p in by_heading.values()), default=None)
+        first = min((p.period_line for p in by_heading.values()), default=None)
         if period not in period_ids:
             findings.append(
                 Finding(
@@ -154,7 +159,7 @@ def check_commentary(
                         file,
                         f"no section of the report is headed {part.heading!r}: this text is not shown "
                         f"(headings: {', '.join(sorted(headings))})",
-                        part.line - 1,
+                        part.heading_line,
                         value=part.heading,
                     )
                 )
