@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from audit_pipeline.measures import onboarding as OB
 from audit_pipeline.measures import recommendations as R
-from audit_pipeline.measures.periods import ids_up_to, period_of
+from audit_pipeline.measures.periods import all_periods, ids_up_to
 from audit_pipeline.report import fmt
+from audit_pipeline.report.register import catalogue as K
 
 M = "audit_pipeline.measures."
+
+
+def _periods(reg) -> dict:
+    """Every ``Period`` of the pack by its id (once per register)."""
+    return reg.memo("periods", lambda: {p.period_id: p for p in all_periods(reg.pack.tables["periods"])})
 
 
 def point_id(chart: str, series: str, point: str) -> str:
@@ -30,7 +35,7 @@ def costs(reg, series: pd.DataFrame) -> None:
     actual = frame["status"] == "actual"
     for _, row in series.iterrows():
         pid = row["period_id"]
-        upto = frame["period_id"].isin(ids_up_to(periods, period_of(periods, pid)))
+        upto = frame["period_id"].isin(ids_up_to(periods, _periods(reg)[pid]))
         for kind in ("central_programme", "departmental_implementation"):
             value = row[f"{kind}_cumulative"]
             reg.add(
@@ -69,14 +74,12 @@ def savings(reg, series: pd.DataFrame) -> None:
 
 def onboarding(reg, series: pd.DataFrame) -> None:
     """Onboarding chart: bodies planned and onboarded by each period's end."""
-    t = reg.pack.tables
-    bodies = t["bodies"]
+    bodies = reg.pack.tables["bodies"]
     for _, row in series.iterrows():
         end = row["end_date"]
-        state = OB.onboarding_state(bodies, period_of(t["periods"], row["period_id"]))
-        masks = {
+        masks = {  # as measures.onboarding.onboarding_state: onboarded = actual_onboard_date on or before End
             "planned": (bodies["planned_onboard_date"] <= end, "planned_onboard_date on or before"),
-            "onboarded": (state["onboarded"], "actual_onboard_date on or before"),
+            "onboarded": (bodies["actual_onboard_date"] <= end, "actual_onboard_date on or before"),
         }
         for name, (mask, words) in masks.items():
             reg.add(
@@ -99,7 +102,7 @@ def service(reg, series: pd.DataFrame) -> None:
     for _, row in series.iterrows():
         if row["within_sla_share"] is None or pd.isna(row["within_sla_share"]):
             continue
-        period = period_of(periods, by_label[str(row["label"])])
+        period = _periods(reg)[by_label[str(row["label"])]]
         start, end = period.start.date().isoformat(), period.end.date().isoformat()
         centre = row["centre_id"]
         reg.add(
@@ -124,24 +127,32 @@ def service(reg, series: pd.DataFrame) -> None:
         )
 
 
-def recommendations(reg, series: pd.DataFrame) -> None:
-    """Recommendations chart: recommendations in scope by assessed status at each period's end."""
-    t = reg.pack.tables
-    recs = t["recommendations"]
-    for _, row in series.iterrows():
-        track = R.tracker(recs, t["recommendation_status"], t["periods"], period_of(t["periods"], row["period_id"]))
+def recommendations(reg, upto: list) -> pd.DataFrame:
+    """Recommendations chart: recommendations in scope by assessed status at each period's end.
+
+    Returns the chart's data, the frame of ``measures.recommendations.status_series`` (built here
+    from the same trackers, computed once per register, so they are not computed twice).
+    """
+    recs = reg.pack.tables["recommendations"]
+    rows = []
+    for period in upto:
+        track = K.period_tracker(reg, period)
+        row = {"period_id": period.period_id, "label": period.label}
         for status in R.REC_STATUSES:
             ids = set(track.loc[track["status"] == status, "rec_id"])
+            row[status] = int((track["status"] == status).sum())
             reg.add(
-                point_id("recommendations", status, row["period_id"]),
-                int(row[status]),
+                point_id("recommendations", status, period.period_id),
+                row[status],
                 fmt.count(row[status]),
-                label=f"Chart: recommendations {status.replace('_', ' ')} at {row['label']}",
+                label=f"Chart: recommendations {status.replace('_', ' ')} at {period.label}",
                 unit="recommendations",
                 definition="Recommendations made by the period's end whose status at that period is this status.",
                 inputs=[
-                    reg.rows("recommendations", recs["rec_id"].isin(ids), f"status {status} at {row['period_id']}")
+                    reg.rows("recommendations", recs["rec_id"].isin(ids), f"status {status} at {period.period_id}")
                 ],
                 function=M + "recommendations.status_series",
                 check={"op": "count"},
             )
+        rows.append(row)
+    return pd.DataFrame(rows)

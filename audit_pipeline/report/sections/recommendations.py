@@ -27,8 +27,8 @@ def recommendation_chart(ctx: Context) -> HTML:
 
     t = ctx.tables
     upto = [p for p in P.all_periods(t["periods"]) if p.start <= ctx.period.start]
-    series = recommendations.status_series(t["recommendations"], t["recommendation_status"], t["periods"], upto)
-    chart_data.recommendations(ctx.register, series)  # every point of the chart, registered
+    # The chart's data (measures.recommendations.status_series), every point registered.
+    series = chart_data.recommendations(ctx.register, upto)
     shown = narrative.recommendation_counts(ctx.register, ctx.figures)
     return display.figure(charts.recommendation_status(series, shown), "Recommendations by assessed status over time")
 
