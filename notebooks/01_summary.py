@@ -2,6 +2,7 @@
 # jupyter:
 #   audit_pipeline:
 #     reads:
+#     - commentary
 #     - periods
 #     - estimates
 #     - costs
@@ -40,6 +41,7 @@ period_id: Optional[str] = None  # the period to report, e.g. "2013-14-Q4"; None
 # %%
 from audit_pipeline.report.sections import summary as S
 from audit_pipeline.report.context import load_context
+from audit_pipeline.report.commentary import commentary, conclusion
 
 ctx = load_context(data_dir, period_id)
 
@@ -62,6 +64,14 @@ S.headlines(ctx)
 S.summary_text(ctx)
 
 # %% [markdown]
+# ### Conclusion
+#
+# The auditor's own conclusion, from the data pack's commentary.md.
+
+# %%
+conclusion(ctx)
+
+# %% [markdown]
 # ### Delivery confidence
 #
 # The official rating comes from the data pack. The derived rating is the
@@ -69,3 +79,6 @@ S.summary_text(ctx)
 
 # %%
 S.ratings(ctx)
+
+# %%
+commentary(ctx, "Summary")

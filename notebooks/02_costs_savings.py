@@ -2,6 +2,7 @@
 # jupyter:
 #   audit_pipeline:
 #     reads:
+#     - commentary
 #     - periods
 #     - estimates
 #     - costs
@@ -36,6 +37,7 @@ period_id: Optional[str] = None  # the period to report, e.g. "2013-14-Q4"; None
 # %%
 from audit_pipeline.report.sections import costs as S
 from audit_pipeline.report.context import load_context
+from audit_pipeline.report.commentary import commentary
 
 ctx = load_context(data_dir, period_id)
 
@@ -72,3 +74,6 @@ S.savings_table(ctx)
 
 # %%
 S.savings_chart(ctx)
+
+# %%
+commentary(ctx, "Costs and savings")

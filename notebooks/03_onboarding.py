@@ -2,6 +2,7 @@
 # jupyter:
 #   audit_pipeline:
 #     reads:
+#     - commentary
 #     - periods
 #     - bodies
 #     - programme
@@ -34,6 +35,7 @@ period_id: Optional[str] = None  # the period to report, e.g. "2013-14-Q4"; None
 # %%
 from audit_pipeline.report.sections import onboarding as S
 from audit_pipeline.report.context import load_context
+from audit_pipeline.report.commentary import commentary
 
 ctx = load_context(data_dir, period_id)
 
@@ -54,3 +56,6 @@ S.onboarding_body_table(ctx)
 
 # %%
 S.som_table(ctx)
+
+# %%
+commentary(ctx, "Onboarding and the standard operating model")

@@ -2,6 +2,7 @@
 # jupyter:
 #   audit_pipeline:
 #     reads:
+#     - commentary
 #     - periods
 #     - centres
 #     - kpis
@@ -37,6 +38,7 @@ period_id: Optional[str] = None  # the period to report, e.g. "2013-14-Q4"; None
 # %%
 from audit_pipeline.report.sections import service as S
 from audit_pipeline.report.context import load_context
+from audit_pipeline.report.commentary import commentary
 
 ctx = load_context(data_dir, period_id)
 
@@ -60,3 +62,6 @@ S.service_chart(ctx)
 
 # %%
 S.mi_timeliness_table(ctx)
+
+# %%
+commentary(ctx, "Service performance")

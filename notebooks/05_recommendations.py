@@ -2,6 +2,7 @@
 # jupyter:
 #   audit_pipeline:
 #     reads:
+#     - commentary
 #     - periods
 #     - recommendations
 #     - recommendation_status
@@ -35,6 +36,7 @@ period_id: Optional[str] = None  # the period to report, e.g. "2013-14-Q4"; None
 # %%
 from audit_pipeline.report.sections import recommendations as S
 from audit_pipeline.report.context import load_context
+from audit_pipeline.report.commentary import commentary
 
 ctx = load_context(data_dir, period_id)
 
@@ -79,3 +81,6 @@ S.revisions_table(ctx)
 
 # %%
 S.changes_table(ctx)
+
+# %%
+commentary(ctx, "Recommendations")

@@ -2,6 +2,7 @@
 # jupyter:
 #   audit_pipeline:
 #     reads:
+#     - commentary
 #     - periods
 #     - costs
 #     - savings
@@ -38,6 +39,7 @@ period_id: Optional[str] = None  # the period to report, e.g. "2013-14-Q4"; None
 # %%
 from audit_pipeline.report.sections import quality as S
 from audit_pipeline.report.context import load_context
+from audit_pipeline.report.commentary import commentary
 
 ctx = load_context(data_dir, period_id)
 
@@ -52,3 +54,6 @@ S.warnings_table(ctx)
 
 # %%
 S.not_collated_table(ctx)
+
+# %%
+commentary(ctx, "Data quality")

@@ -40,3 +40,20 @@ def register_run(tmp_path_factory) -> Path:
     )
     assert done.returncode == 0, done.stderr
     return base / "out" / "ngss"
+
+
+@pytest.fixture(scope="session")
+def second_pack(tmp_path_factory) -> Path:
+    """The second pack (``second_pack.write_second_pack``: programme hrx, half-years, XLSX, commentary)."""
+    from second_pack import write_second_pack
+
+    return write_second_pack(tmp_path_factory.mktemp("second-pack") / "hrx")
+
+
+@pytest.fixture(scope="session")
+def second_run(second_pack, tmp_path_factory) -> Path:
+    """The programme folder of a run of every period of the second pack (HTML and PDF)."""
+    base = tmp_path_factory.mktemp("second-run")
+    done = run_pipeline(base / "out", "run", "--data", str(second_pack), "--all", cache=base / "cache")
+    assert done.returncode == 0, done.stderr
+    return base / "out" / "hrx"

@@ -130,3 +130,24 @@ def test_figures_xlsx_is_byte_identical_on_rerun(ctx):
     first = workbook_bytes(ctx.pack, document)
     time.sleep(1.1)
     assert workbook_bytes(ctx.pack, document) == first
+
+
+def test_chart_data_points_are_registered_with_their_rows(ctx):
+    from audit_pipeline.measures import periods as P
+    from audit_pipeline.measures import recommendations as R
+    from audit_pipeline.report.register import Register
+    from audit_pipeline.report.register import charts as chart_data
+    from audit_pipeline.report.sections import recommendations
+
+    entries = {e["id"]: e for e in _metadata(costs.cost_chart(ctx))}
+    point = entries["chart.costs.central_programme.2013-14-Q4"]
+    assert point["value"] == ctx.figures["costs"]["central_programme_to_date_gbp_m"]
+    assert point["inputs"][0]["lines"] == entries["costs.central_programme_to_date"]["inputs"][0]["lines"]
+    ids = {e["id"] for e in _metadata(recommendations.recommendation_chart(ctx))}
+    assert "chart.recommendations.implemented.2013-14-Q4" in ids
+    # The chart's data built with the register is the measure's own series.
+    t = ctx.tables
+    upto = [p for p in P.all_periods(t["periods"]) if p.start <= ctx.period.start]
+    expected = R.status_series(t["recommendations"], t["recommendation_status"], t["periods"], upto)
+    built = chart_data.recommendations(Register(ctx.pack, ctx.period), upto)
+    assert built.to_dict("records") == expected.to_dict("records")

@@ -259,3 +259,38 @@ OPTIONAL_PROGRAMME_KEYS = {"thresholds", "description", "audit_body", "currency_
 # Names the tool itself uses in a programme's output folder (<out>/<programme_id>/): a period_id may
 # not be one of them, in any case, since each period is published as a folder of that name beside them.
 RESERVED_NAMES = frozenset({"failed", "history", "index.html", "index", "units", "lock", "staging", "retired", "tmp"})
+
+# The auditor's commentary (optional): commentary.md, one "## <period_id>" part per period, each
+# "### <section heading>" part shown under that report section, "### Conclusion" in the summary.
+# A reference {{id}} may name these figures of the period (the key figures of metrics.json, each
+# with the id of the figure register) and the ids the patterns give for the pack's own values;
+# any other id is a validation error (pack.commentary).
+COMMENTARY_FILE = "commentary.md"
+COMMENTARY_CONCLUSION = "Conclusion"
+COMMENTARY_FIGURES = (
+    "costs.total_to_date",
+    "costs.central_programme_to_date",
+    "costs.departmental_to_date",
+    "costs.departmental_not_collated_bodies",
+    "costs.forecast",
+    "savings.shared_services_to_date",
+    "savings.reduced_activity_to_date",
+    "savings.unattributed_to_date",
+    "savings.not_collated_rows",
+    "onboarding.bodies",
+    "onboarding.onboarded",
+    "onboarding.overdue",
+    "onboarding.customers_served",
+    *(f"onboarding.som_{s}" for s in (*SOM_STATUSES, "not_onboarded")),
+    "recommendations.total",
+    *(f"recommendations.{s}" for s in REC_STATUSES),
+    "recommendations.overdue",
+    "recommendations.reported_not_confirmed",
+    "recommendations.implementation_rate",
+)
+COMMENTARY_PATTERNS = (
+    "service.<centre_id>.{volume,within_sla_share,median_days_to_complete,open_at_end}",
+    "thresholds.<threshold>",
+    "recommendations.by_source.<source>.{implemented,total}",
+    "estimates.<estimate>.{low,high}",
+)

@@ -16,7 +16,8 @@ import pyarrow as pa
 
 from audit_pipeline.errors import ERROR, WARNING, DataPackError, Finding
 from audit_pipeline.pack import rules
-from audit_pipeline.pack.contract import TABLES
+from audit_pipeline.pack.commentary import read_commentary, section_headings
+from audit_pipeline.pack.contract import COMMENTARY_FILE, TABLES
 from audit_pipeline.pack.limits import LIMITS, LimitError, check_size, safe_entry
 from audit_pipeline.pack.programme import FILE as PROGRAMME_FILE
 from audit_pipeline.pack.programme import read_programme
@@ -24,6 +25,7 @@ from audit_pipeline.pack.readers import ReadError, read_table_file
 from audit_pipeline.pack.tables import empty_frame, parse_raw
 from audit_pipeline.pack.transaction_files import read_transactions
 from audit_pipeline.pack.transactions import validate_transactions
+from audit_pipeline.settings import NOTEBOOK_DIR
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 IGNORED_FILES = {"readme.md", "readme.txt", ".ds_store", "thumbs.db"}
@@ -39,6 +41,7 @@ class Pack:
     transactions: pa.Table | None
     files: dict[str, Path]
     findings: list[Finding] = field(default_factory=list)
+    commentary: dict = field(default_factory=dict)  # {period_id: {heading: Part}} (pack.commentary)
 
     @property
     def warnings(self) -> list[Finding]:
@@ -66,6 +69,8 @@ def discover(directory: Path, findings: list[Finding], duplicated: set[str] | No
         table = None
         if path.name == PROGRAMME_FILE:
             table = "programme"
+        elif path.name == COMMENTARY_FILE:
+            table = "commentary"
         elif name in TABLES and (suffix in TABLE_SUFFIXES or (suffix == ".parquet" and TABLES[name].parquet)):
             table = name
         if table is not None:
@@ -150,6 +155,9 @@ def validate_pack(directory: str | Path) -> tuple[Pack | None, list[Finding]]:
             )
             if sheet_lines is not None:
                 findings[first_new:] = [_sheet_line(f, sheet_lines) for f in findings[first_new:]]
+    commentary = {}
+    if "commentary" in files:  # the auditor's commentary (optional): checked against the tables read
+        commentary = read_commentary(files["commentary"], findings, frames, programme, section_headings(NOTEBOOK_DIR))
     findings = sort_findings(findings)
     if any(f.severity == ERROR for f in findings) or programme is None:
         return None, findings
@@ -158,7 +166,7 @@ def validate_pack(directory: str | Path) -> tuple[Pack | None, list[Finding]]:
         for name, spec in TABLES.items()
         if name != "transactions"
     }
-    return Pack(directory, programme, tables, transactions, files, findings), findings
+    return Pack(directory, programme, tables, transactions, files, findings, commentary), findings
 
 
 def _read_transactions(path: Path, findings: list[Finding]) -> tuple[pa.Table | None, list[int] | None]:

@@ -79,6 +79,12 @@ class PackView:
         reads.record("files")
         return self._pack.files
 
+    @property
+    def commentary(self):
+        """The auditor's commentary (``pack.commentary``): a read of this period's part of it only."""
+        reads.record("commentary")
+        return self._pack.commentary
+
     def file_name(self, table: str) -> str | None:
         """The name of the file ``table`` was read from (``None`` when the pack has none): a read of
         that name only, so a unit that names its inputs' files does not depend on every file."""

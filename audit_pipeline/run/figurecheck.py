@@ -92,9 +92,9 @@ def _date(text: str) -> dt.date:
 
 
 def _transactions(pack: Pack, item: dict, op: str):
-    """Re-derive a transaction figure with the csv module (CSV transactions only)."""
-    if not item["file"].lower().endswith(".csv"):
-        raise LookupError(f"transactions in {item['file']} are not re-derived by this check (CSV only)")
+    """Re-derive a transaction figure row by row (CSV with the csv module, XLSX with openpyxl)."""
+    if not item["file"].lower().endswith((".csv", ".xlsx")):
+        raise LookupError(f"transactions in {item['file']} are not re-derived by this check (CSV and XLSX only)")
     where = item["where"]
     start, end = _date(where["start"]), _date(where["end"])
     days, count, within, open_ = [], 0, 0, 0
@@ -135,8 +135,13 @@ def derive(pack: Pack, entry: dict, done: dict):
     if op == "programme":
         import yaml
 
+        from audit_pipeline.pack.contract import THRESHOLD_DEFAULTS
+
         value = yaml.safe_load((pack.directory / inputs[0]["file"]).read_text(encoding="utf-8"))
-        for part in check["key"].split("."):
+        parts = check["key"].split(".")
+        for part in parts:
+            if part not in (value or {}) and parts[0] == "thresholds" and part in THRESHOLD_DEFAULTS:
+                return THRESHOLD_DEFAULTS[part]  # not in the file: the contract's default applies
             value = value[part]
         return value
     rows = [row for item in inputs for row in pack.listed(item)]

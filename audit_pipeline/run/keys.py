@@ -35,10 +35,18 @@ from audit_pipeline.pack.contract import TABLES
 from audit_pipeline.report.render import TEMPLATES
 from audit_pipeline.settings import PACKAGE, ROOT
 
-# Every input there is: each table, the programme metadata, the validation findings, and "files"
-# (the hash of every file in the pack). A unit that ran without a context depends on all of them.
+# Every input there is: each table, the programme metadata, the validation findings, "files"
+# (the hash of every file in the pack) and "commentary" (the period's part of the auditor's
+# commentary.md). A unit that ran without a context depends on all of them.
 ABSENT = "absent"
-ALL_INPUTS = (*[t for t in TABLES if t != "transactions"], "transactions", "programme", "findings", "files")
+ALL_INPUTS = (
+    *[t for t in TABLES if t != "transactions"],
+    "transactions",
+    "programme",
+    "findings",
+    "files",
+    "commentary",
+)
 
 
 def _sha(data: bytes) -> str:
@@ -114,6 +122,9 @@ def slice_digest(pack, period: Period, name: str) -> str:
         from audit_pipeline.pack.cache import input_hashes
 
         return _sha(json.dumps(input_hashes(pack.directory), sort_keys=True).encode())
+    if name == "commentary":
+        part = getattr(pack, "commentary", {}).get(period.period_id, {})
+        return _sha(json.dumps({h: p.text for h, p in part.items()}, sort_keys=True).encode())
     if name == "findings":
         return _sha("\n".join(str(f) for f in pack.findings).encode())
     frame = pack.tables.get(name)
@@ -141,6 +152,8 @@ class SliceCache:
         self.rows: dict[str, tuple] = {}
 
     def _by_period(self, name: str) -> bool:
+        if name == "commentary":  # each period has its own part
+            return True
         frame = self.pack.tables.get(name)
         return frame is not None and "period_id" in frame.columns and name != "periods"
 
@@ -156,9 +169,9 @@ class SliceCache:
 
     def get(self, period: Period, name: str) -> str:
         by_period = self._by_period(name)
-        key = (name, period.period_id if by_period else None)
+        key = (name, period.period_id if by_period or name == "commentary" else None)
         if key not in self.digests:
-            if not by_period:
+            if not by_period or name == "commentary":
                 self.digests[key] = slice_digest(self.pack, period, name)
             else:
                 columns, start, forecast, hashed = self._row_hashes(name)

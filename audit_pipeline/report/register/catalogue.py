@@ -130,9 +130,10 @@ def _inputs(reg, path: str) -> tuple[list[dict], dict | None]:
     """The rows behind a key figure, and how the figure-check re-derives it from them."""
     t, period = reg.pack.tables, reg.period
     where = UP_TO.format(p=period.period_id)
+    up_to = reg.memo(("up_to", period.period_id), lambda: ids_up_to(t["periods"], period))
     if path.startswith("costs."):
         costs = t["costs"]
-        up = costs["period_id"].isin(ids_up_to(t["periods"], period))
+        up = costs["period_id"].isin(up_to)
         dep = costs["cost_type"] == "departmental_implementation"
         if path == "costs.forecast_gbp_m":
             mask = costs["period_id"].isin(ids_after(t["periods"], period)) & (costs["status"] == "forecast")
@@ -152,7 +153,7 @@ def _inputs(reg, path: str) -> tuple[list[dict], dict | None]:
         }
     if path.startswith("savings."):
         sv = t["savings"]
-        up = sv["period_id"].isin(ids_up_to(t["periods"], period))
+        up = sv["period_id"].isin(up_to)
         if path == "savings.not_collated_rows":
             return [reg.rows("savings", up & (sv["status"] == "not_collated"), f"status not_collated, {where}")], {
                 "op": "count"
@@ -165,7 +166,7 @@ def _inputs(reg, path: str) -> tuple[list[dict], dict | None]:
         }
     if path.startswith("onboarding."):
         bodies = t["bodies"]
-        state = OB.onboarding_state(bodies, period)
+        state = reg.memo(("onboarding_state", period.period_id), lambda: OB.onboarding_state(bodies, period))
         end = fmt.date(period.end)
         name = path.split(".")[1]
         if name == "bodies":
@@ -276,8 +277,16 @@ def recommendation_count(reg, track: pd.DataFrame, name: str, mask, label: str, 
 
 def tracker(reg) -> pd.DataFrame:
     """The recommendation tracker at the register's period (``measures.recommendations.tracker``)."""
+    return period_tracker(reg, reg.period)
+
+
+def period_tracker(reg, period) -> pd.DataFrame:
+    """The recommendation tracker at ``period``, computed once per register."""
     t = reg.pack.tables
-    return R.tracker(t["recommendations"], t["recommendation_status"], t["periods"], reg.period)
+    return reg.memo(
+        ("tracker", period.period_id),
+        lambda: R.tracker(t["recommendations"], t["recommendation_status"], t["periods"], period),
+    )
 
 
 def noun(marked: str, n: int, singular: str, plural: str | None = None) -> str:
@@ -294,7 +303,6 @@ def estimate(reg, row: pd.Series, bound: str) -> str:
     figure_id = f"estimates.{row['measure']}.{_slug(row['scope'])}.{bound}"
     if figure_id in reg.entries:
         return reg.again(figure_id)
-    t = reg.pack.tables["estimates"]
     column = f"{bound}_gbp_m"
     return reg.add(
         figure_id,
@@ -304,9 +312,9 @@ def estimate(reg, row: pd.Series, bound: str) -> str:
         unit="gbp_m",
         definition=(f"For each (measure, scope), the estimate with the latest as_at on or before End; its {column}."),
         inputs=[
-            reg.rows(
+            reg.line_rows(
                 "estimates",
-                t["_line"] == row["_line"],
+                [int(row["_line"])],
                 f"{row['measure']}, {row['scope']}, as at {fmt.date(row['as_at'])}",
             )
         ],
@@ -365,7 +373,6 @@ def cell_value(
     """One value of one row of a pack table, shown as it is (re-derived by reading that cell)."""
     if figure_id in reg.entries:
         return reg.again(figure_id, display)
-    frame = reg.pack.tables[table]
     return reg.add(
         figure_id,
         value,
@@ -373,7 +380,7 @@ def cell_value(
         label=label,
         unit=column,
         definition=definition,
-        inputs=[reg.rows(table, frame["_line"] == line, f"line {line}, column {column}")],
+        inputs=[reg.line_rows(table, [line], f"line {line}, column {column}")],
         function="audit_pipeline.pack.load.load_pack",
         check={"op": "value", "column": column},
     )

@@ -7,11 +7,14 @@ and the same id with another value is an error (two parts of a report may not di
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-import nbformat
-
 from audit_pipeline.report.register.core import METADATA_KEY, anchor
+
+# The last register collected, by the notebooks' paths, sizes and times: a period's figures.json,
+# figures.xlsx and appendix read its executed notebooks once, not once each.
+_LAST: dict = {}
 
 
 class RegisterConflict(ValueError):
@@ -29,8 +32,8 @@ def _output_entries(output) -> list[dict]:
 def notebook_entries(nb) -> list[dict]:
     """Every register entry in a notebook's outputs, in order (repeats included)."""
     found = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             found += _output_entries(output)
     return found
 
@@ -54,11 +57,22 @@ def merge(entries: list[dict]) -> list[dict]:
 
 
 def collect_notebooks(paths: list[Path]) -> list[dict]:
-    """The period's register from its executed notebooks (in file-name order)."""
-    entries = []
-    for path in sorted(paths):
-        entries += notebook_entries(nbformat.read(path, as_version=4))
-    return merge(entries)
+    """The period's register from its executed notebooks (in file-name order).
+
+    The notebooks are read as JSON (only their outputs' metadata is needed, so no nbformat
+    validation), and the result is kept for the same files, unchanged, in this process.
+    """
+    paths = sorted(Path(p) for p in paths)
+    key = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
+    merged = _LAST.get(key)
+    if merged is None:
+        entries = []
+        for path in paths:
+            entries += notebook_entries(json.loads(path.read_text(encoding="utf-8")))
+        merged = merge(entries)
+        _LAST.clear()  # one period kept: periods may be rendered side by side, each finds its own or reads again
+        _LAST[key] = merged
+    return [{**entry, "displays": list(entry["displays"])} for entry in merged]
 
 
 def inputs_text(entry: dict) -> str:

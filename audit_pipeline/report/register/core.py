@@ -7,6 +7,7 @@ import html
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 METADATA_KEY = "audit_pipeline/figures"
@@ -55,6 +56,23 @@ class Register:
         self.pack, self.period = pack, period
         self.entries: dict[str, dict] = {}
         self.touched: list[str] = []
+        self._memo: dict = {}
+
+    def memo(self, key, compute):
+        """``compute()`` once per register for ``key`` (trackers, periods: shared by the figures of a notebook)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def _columns(self, table: str) -> tuple:
+        """A table's lines and sources as arrays (boolean masks then select without copying the frame)."""
+
+        def arrays():
+            frame = self.pack.tables[table]
+            sources = frame["source"].to_numpy(object) if "source" in frame else None
+            return frame["_line"].to_numpy(), sources
+
+        return self.memo(("columns", table), arrays)
 
     # -- inputs
 
@@ -70,17 +88,23 @@ class Register:
 
     def rows(self, table: str, mask=None, filter: str = "") -> dict:
         """An input: the rows of ``table`` selected by ``mask`` (all when ``None``), by their file lines."""
-        frame = self.pack.tables[table]
-        rows = frame if mask is None else frame[mask]
-        sources = sorted({str(s) for s in rows["source"].dropna()}) if "source" in rows else []
+        lines, sources = self._columns(table)
+        if mask is not None:
+            chosen = mask.to_numpy(bool) if hasattr(mask, "to_numpy") else mask
+            lines = lines[chosen]
+            sources = sources[chosen] if sources is not None else None
         return {
             "table": table,
             "file": self._file_name(table, table),
-            "lines": sorted(int(x) for x in rows["_line"]),
+            "lines": sorted(int(x) for x in lines),
             "filter": filter,
-            "rows": int(len(rows)),
-            "sources": sources,
+            "rows": int(len(lines)),
+            "sources": sorted({str(x) for x in sources if not pd.isna(x)}) if sources is not None else [],
         }
+
+    def line_rows(self, table: str, lines: list[int], filter: str = "") -> dict:
+        """An input: the rows of ``table`` at the given file lines (no mask over the whole table)."""
+        return self.rows(table, np.isin(self._columns(table)[0], list(lines)), filter)
 
     def programme_input(self, key: str) -> dict:
         """An input from programme.yaml: the key it was read from."""

@@ -10,6 +10,7 @@ from audit_pipeline.measures.periods import ids_up_to
 from audit_pipeline.report import display, fmt
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
+from audit_pipeline.report.register import charts as chart_data
 from audit_pipeline.report.register import section
 
 
@@ -30,6 +31,7 @@ def cost_chart(ctx: Context) -> HTML:
                 f"No actual implementation costs are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them."
             ]
         )
+    chart_data.costs(ctx.register, series)  # every point of the chart, registered
     now = finance.estimates_in_force(ctx.tables["estimates"], ctx.period.end)
     estimate = finance.find_estimate(now, "implementation_cost")
     texts = {
@@ -202,6 +204,7 @@ def savings_chart(ctx: Context) -> HTML:
         return display.paragraphs(
             [f"No actual savings are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them."]
         )
+    chart_data.savings(ctx.register, series)  # every point of the chart, registered
     texts = {
         name: K.key(ctx.register, ctx.figures, f"savings.{name}_to_date_gbp_m")
         for name in ("shared_services", "reduced_activity", "unattributed")

@@ -10,6 +10,7 @@ from audit_pipeline.measures import periods as P
 from audit_pipeline.report import display, fmt
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
+from audit_pipeline.report.register import charts as chart_data
 from audit_pipeline.report.register import section
 from audit_pipeline.report.sections.common import centre_names
 
@@ -46,6 +47,7 @@ def onboarding_chart(ctx: Context) -> HTML:
                 "so there is no chart of onboarding against plan."
             ]
         )
+    chart_data.onboarding(ctx.register, series)  # every point of the chart, registered
     reg, bodies = ctx.register, ctx.tables["bodies"]
     planned = bodies["planned_onboard_date"] <= ctx.period.end
     texts = {

@@ -10,6 +10,7 @@ from audit_pipeline.measures import recommendations
 from audit_pipeline.pack.contract import REC_STATUSES
 from audit_pipeline.report import display, fmt, narrative
 from audit_pipeline.report.context import Context
+from audit_pipeline.report.register import charts as chart_data
 from audit_pipeline.report.register import section
 from audit_pipeline.report.sections.common import period_labels
 
@@ -27,7 +28,8 @@ def recommendation_chart(ctx: Context) -> HTML:
 
     t = ctx.tables
     upto = [p for p in P.all_periods(t["periods"]) if p.start <= ctx.period.start]
-    series = recommendations.status_series(t["recommendations"], t["recommendation_status"], t["periods"], upto)
+    # The chart's data (measures.recommendations.status_series), every point registered.
+    series = chart_data.recommendations(ctx.register, upto)
     if series.empty or not series[list(REC_STATUSES)].to_numpy().sum():
         return display.paragraphs(
             [f"No recommendation had been made by {fmt.date(ctx.period.end)}, so there is no chart of their status."]

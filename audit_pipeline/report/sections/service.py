@@ -10,6 +10,7 @@ from audit_pipeline.measures import periods as P
 from audit_pipeline.report import display, fmt
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
+from audit_pipeline.report.register import charts as chart_data
 from audit_pipeline.report.register import section
 from audit_pipeline.report.sections.common import centre_names
 
@@ -42,6 +43,7 @@ def service_chart(ctx: Context) -> HTML:
                 "so there is no chart of the share completed within SLA."
             ]
         )
+    chart_data.service(ctx.register, series)  # every point of the chart, registered
     latest = series[series["label"] == ctx.period.label]
     texts = {
         c: K.service(ctx.register, ctx.figures, c, "within_sla_share")

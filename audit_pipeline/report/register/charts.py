@@ -1,0 +1,158 @@
+"""The data points of the report's charts as register entries: ``chart.<chart>.<series>.<point>``.
+
+A chart shows numbers (a line's points, a bar's height) that a reader may ask about as much as
+any table cell. Each function here registers every point of one chart's data table, with the rows
+it was computed from and how the figure-check re-derives it; the point is the period id (and, for
+the service chart, the centre is the series). The chart image itself is unchanged.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from audit_pipeline.measures import recommendations as R
+from audit_pipeline.measures.periods import all_periods, ids_up_to
+from audit_pipeline.report import fmt
+from audit_pipeline.report.register import catalogue as K
+
+M = "audit_pipeline.measures."
+
+
+def _periods(reg) -> dict:
+    """Every ``Period`` of the pack by its id (once per register)."""
+    return reg.memo("periods", lambda: {p.period_id: p for p in all_periods(reg.pack.tables["periods"])})
+
+
+def point_id(chart: str, series: str, point: str) -> str:
+    """The register id of one data point of a chart."""
+    return f"chart.{chart}.{series}.{point}"
+
+
+def costs(reg, series: pd.DataFrame) -> None:
+    """Implementation costs chart: cumulative actual costs by type at each period."""
+    t = reg.pack.tables
+    frame, periods = t["costs"], t["periods"]
+    actual = frame["status"] == "actual"
+    for _, row in series.iterrows():
+        pid = row["period_id"]
+        upto = frame["period_id"].isin(ids_up_to(periods, _periods(reg)[pid]))
+        for kind in ("central_programme", "departmental_implementation"):
+            value = row[f"{kind}_cumulative"]
+            reg.add(
+                point_id("costs", kind, pid),
+                value,
+                fmt.money(value),
+                label=f"Chart: {kind.replace('_', ' ')} costs to {row['label']} (actual)",
+                unit="gbp_m",
+                definition=f"Sum of amount_gbp_m over costs rows with cost_type {kind}, status actual, period up to this one.",
+                inputs=[reg.rows("costs", upto & actual & (frame["cost_type"] == kind), f"period up to {pid}, {kind}")],
+                function=M + "finance.cost_series",
+                check={"op": "sum", "column": "amount_gbp_m"},
+            )
+
+
+def savings(reg, series: pd.DataFrame) -> None:
+    """Savings chart: actual savings of each period by attribution."""
+    frame = reg.pack.tables["savings"]
+    actual = frame["status"] == "actual"
+    for _, row in series.iterrows():
+        pid = row["period_id"]
+        here = actual & (frame["period_id"] == pid)
+        for kind in ("shared_services", "reduced_activity", "unattributed"):
+            reg.add(
+                point_id("savings", kind, pid),
+                row[kind],
+                fmt.money(row[kind]),
+                label=f"Chart: {kind.replace('_', ' ')} savings in {row['label']} (actual)",
+                unit="gbp_m",
+                definition=f"Sum of amount_gbp_m over savings rows with attribution {kind}, status actual, in the period.",
+                inputs=[reg.rows("savings", here & (frame["attribution"] == kind), f"period {pid}, {kind}, actual")],
+                function=M + "finance.savings_series",
+                check={"op": "sum", "column": "amount_gbp_m"},
+            )
+
+
+def onboarding(reg, series: pd.DataFrame) -> None:
+    """Onboarding chart: bodies planned and onboarded by each period's end."""
+    bodies = reg.pack.tables["bodies"]
+    for _, row in series.iterrows():
+        end = row["end_date"]
+        masks = {  # as measures.onboarding.onboarding_state: onboarded = actual_onboard_date on or before End
+            "planned": (bodies["planned_onboard_date"] <= end, "planned_onboard_date on or before"),
+            "onboarded": (bodies["actual_onboard_date"] <= end, "actual_onboard_date on or before"),
+        }
+        for name, (mask, words) in masks.items():
+            reg.add(
+                point_id("onboarding", name, row["period_id"]),
+                int(row[name]),
+                fmt.count(row[name]),
+                label=f"Chart: bodies {name} by the end of {row['label']}",
+                unit="bodies",
+                definition=f"Bodies with {words.split(' on ')[0]} on or before the period's end.",
+                inputs=[reg.rows("bodies", mask, f"{words} {fmt.date(end)}")],
+                function=M + "onboarding.onboarding_series",
+                check={"op": "count"},
+            )
+
+
+def service(reg, series: pd.DataFrame) -> None:
+    """Service chart: the share completed within SLA for each centre and period (from transactions)."""
+    periods = reg.pack.tables["periods"]
+    by_label = {str(label): pid for pid, label in zip(periods["period_id"], periods["label"], strict=True)}
+    for _, row in series.iterrows():
+        if row["within_sla_share"] is None or pd.isna(row["within_sla_share"]):
+            continue
+        period = _periods(reg)[by_label[str(row["label"])]]
+        start, end = period.start.date().isoformat(), period.end.date().isoformat()
+        centre = row["centre_id"]
+        reg.add(
+            point_id("service", centre, period.period_id),
+            row["within_sla_share"],
+            fmt.share(row["within_sla_share"]),
+            label=f"Chart: share completed within SLA, {centre}, {row['label']}",
+            unit="share",
+            definition=(
+                "Transactions received within the period completed with (completed - received) in days <= sla_days, "
+                "divided by the period's volume, rounded to 4 places."
+            ),
+            inputs=[
+                reg.transactions_input(
+                    f"centre_id {centre}, received_date {start} to {end}",
+                    int(row["volume"]),
+                    {"centre_id": centre, "start": start, "end": end},
+                )
+            ],
+            function=M + "service.service_figures",
+            check={"op": "tx_within_sla_share"},
+        )
+
+
+def recommendations(reg, upto: list) -> pd.DataFrame:
+    """Recommendations chart: recommendations in scope by assessed status at each period's end.
+
+    Returns the chart's data, the frame of ``measures.recommendations.status_series`` (built here
+    from the same trackers, computed once per register, so they are not computed twice).
+    """
+    recs = reg.pack.tables["recommendations"]
+    rows = []
+    for period in upto:
+        track = K.period_tracker(reg, period)
+        row = {"period_id": period.period_id, "label": period.label}
+        for status in R.REC_STATUSES:
+            ids = set(track.loc[track["status"] == status, "rec_id"])
+            row[status] = int((track["status"] == status).sum())
+            reg.add(
+                point_id("recommendations", status, period.period_id),
+                row[status],
+                fmt.count(row[status]),
+                label=f"Chart: recommendations {status.replace('_', ' ')} at {period.label}",
+                unit="recommendations",
+                definition="Recommendations made by the period's end whose status at that period is this status.",
+                inputs=[
+                    reg.rows("recommendations", recs["rec_id"].isin(ids), f"status {status} at {period.period_id}")
+                ],
+                function=M + "recommendations.status_series",
+                check={"op": "count"},
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
