@@ -28,6 +28,7 @@ REFERENCE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 MARKS = re.compile("[\ue000-\ue002]")  # the report's figure-mark characters (report.register.core)
 MAX_BYTES = 1024 * 1024
+REQUIRED_FOR_IDS = ("periods", "centres", "recommendations", "estimates")  # tables the ids are made from
 
 
 @dataclass(frozen=True)
@@ -200,9 +201,6 @@ def read_commentary(
     return parts
 
 
-REQUIRED_FOR_IDS = ("periods", "centres", "recommendations", "estimates")
-
-
 def section_headings(notebook_dir: Path) -> list[str]:
     """The heading of each section notebook (the first Markdown heading of its first cell)."""
     import json
@@ -215,8 +213,3 @@ def section_headings(notebook_dir: Path) -> list[str]:
         if found:
             headings.append(found.group(1))
     return headings
-
-
-def closest(figure_id: str, known_ids: list[str]) -> list[str]:
-    """The known ids closest to ``figure_id`` (for messages)."""
-    return difflib.get_close_matches(figure_id, known_ids, n=3, cutoff=0.5)

@@ -23,6 +23,15 @@ listed rows by its own simple path: ``sum``, ``count``, ``nunique``, ``value``,
 re-derived, with ``why``). Measures stay pure: the inputs are recorded here, at
 the boundary, from row masks over the same typed tables.
 
+*Charts.* ``charts`` registers every data point a chart draws as
+``chart.<chart>.<series>.<point>`` (the point a period id), with its rows, so the numbers
+behind a chart are traceable like a table's cells; the image is unchanged. The auditor's
+commentary (``report.commentary``) registers the figures its ``{{id}}`` references show.
+
+*Cost.* ``Register.rows`` selects lines and sources from arrays (no copy of the table per
+figure), and what many figures share (trackers, onboarding state, periods) is computed once
+per register (``Register.memo``).
+
 *Out of the kernel.* ``section`` decorates every section function: the entries
 registered (or shown again) during the call travel with its display output, in
 the output's metadata (``METADATA_KEY``), which the report template never shows.
