@@ -13,6 +13,8 @@ LOCK_PYTHON := 3.11
 UV ?= $(VENV)/bin/uv
 # HOOKS=no: `make setup` leaves the git hooks alone (say, in a worktree whose hooks folder is shared).
 HOOKS ?= yes
+# Test processes at once (pytest-xdist): the machines here have two cores.
+TEST_JOBS ?= 2
 
 # A stamp per environment, named for the locks and pyproject.toml it was made from: change one, it is remade.
 digest = $(shell cat $(1) pyproject.toml | sha256sum | cut -c1-12)
@@ -29,7 +31,7 @@ report: setup-runtime fonts
 	$(PY) pipeline.py run
 
 test: setup browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_JOBS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
