@@ -95,7 +95,9 @@ def _transactions_from(data: bytes | None):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    return pq.read_table(pa.BufferReader(data))
+    # One thread: a `list` under heavy load once aborted at exit ("terminate called without an active
+    # exception") after a threaded read here; the read is a small part of loading a pack.
+    return pq.read_table(pa.BufferReader(data), use_threads=False)
 
 
 def _write(path: Path, key: str, pack: Pack) -> None:
