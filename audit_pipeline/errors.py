@@ -13,9 +13,10 @@ from dataclasses import asdict, dataclass
 ERROR = "error"
 WARNING = "warning"
 
-# Control characters (C0 but tab and newline, DEL, C1) and bidirectional controls: shown as escapes in
-# anything printed to a terminal, so a file or header name cannot move the cursor or reorder text.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters (C0 but tab and newline, DEL, C1), bidirectional controls and the report's own
+# figure marks (U+E000 to U+E002): shown as escapes in anything printed to a terminal, so a file or
+# header name cannot move the cursor or reorder text.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ue000-\ue002]")
 
 
 def printable(text: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from audit_pipeline.errors import ERROR, WARNING, Finding
+from audit_pipeline.errors import ERROR, WARNING, Finding, printable
 from audit_pipeline.pack.limits import LIMITS, LimitError, check_size, check_workbook
 
 # Bytes that Windows-1252 leaves undefined: a file holding one is not text we can read.
@@ -82,9 +82,8 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def _printable(value: str, limit: int = 40) -> str:
-    """A cell's start, with control characters shown as escapes, for a message."""
-    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value[:limit])
-    return shown + ("..." if len(value) > limit else "")
+    """A cell's start, with control characters shown as escapes (``errors.printable``), for a message."""
+    return printable(value[:limit]) + ("..." if len(value) > limit else "")
 
 
 def check_cells(name: str, header: list[str], line: int, cells: list[str | None], findings: list[Finding]) -> None:
@@ -103,8 +102,8 @@ def check_cells(name: str, header: list[str], line: int, cells: list[str | None]
                     value=_printable(cell),
                 )
             )
-        elif _CONTROL.search(cell):
-            code = ord(_CONTROL.search(cell).group())
+        elif control := _CONTROL.search(cell):
+            code = ord(control.group())
             findings.append(
                 Finding(
                     ERROR,
