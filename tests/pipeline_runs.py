@@ -87,3 +87,15 @@ def assert_complete(folder: Path, notebooks=NOTEBOOKS) -> None:
     assert set(REQUIRED) <= names, f"{folder} lacks {set(REQUIRED) - names}"
     assert sorted(p.name for p in (folder / "notebooks").glob("*.ipynb")) == sorted(notebooks), folder
     assert (folder / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>"), folder
+
+
+def period_a_published(base: Path):
+    """A code snapshot, a copy of the hand pack and period A published from them, under ``base``."""
+    from types import SimpleNamespace
+
+    code = code_snapshot(base / "code")
+    pack = copy_pack(base / "pack")
+    out = base / "out"
+    result = cli(code, *run_args(pack, out, "--period", "A", "--jobs", "2"))
+    assert result.returncode == 0, result.stderr
+    return SimpleNamespace(base=base, code=code, pack=pack, out=out, programme=out / "hand", period=out / "hand" / "A")

@@ -58,6 +58,22 @@ def pack_text_numbers(pack) -> set[str]:
     return found
 
 
+def quoted_texts(pack) -> list[str]:
+    """The pack's own text cells that hold a number (quoted, not computed), longest first."""
+    return sorted(
+        {
+            v
+            for f in pack.tables.values()
+            for c in f.columns
+            if f[c].dtype == object
+            for v in f[c].dropna()
+            if isinstance(v, str) and numbers(v)
+        },
+        key=len,
+        reverse=True,
+    )
+
+
 def strip_labels(text: str, labels: list[str]) -> str:
     """``text`` without the pack's period labels and ids (longest first)."""
     for label in sorted(labels, key=len, reverse=True):

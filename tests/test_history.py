@@ -9,10 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from types import SimpleNamespace
 
 import pytest
-from pipeline_runs import cli, code_snapshot, copy_pack, run_args, tree
+from pipeline_runs import cli, period_a_published, run_args, tree
 
 from audit_pipeline.run import publish
 
@@ -22,13 +21,7 @@ CENTRAL = "A,b1,central_programme,{}"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """Period A published once, then checked before and after a corrected return."""
-    base = tmp_path_factory.mktemp("history")
-    code = code_snapshot(base / "code")
-    pack = copy_pack(base / "pack")
-    out = base / "out"
-    result = cli(code, *run_args(pack, out, "--period", "A", "--jobs", "2"))
-    assert result.returncode == 0, result.stderr
-    return SimpleNamespace(base=base, code=code, pack=pack, out=out, programme=out / "hand", period=out / "hand" / "A")
+    return period_a_published(tmp_path_factory.mktemp("history"))
 
 
 def correct(pack, old: str, new: str) -> None:

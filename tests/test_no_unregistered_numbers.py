@@ -17,7 +17,15 @@ import sys
 
 import pytest
 from fixtures_register import DATA, REGISTER_PERIODS, ROOT
-from register_numbers import numbers, pack_text_numbers, pdf_body, registered, unaccounted, visible_html_text
+from register_numbers import (
+    numbers,
+    pack_text_numbers,
+    pdf_body,
+    quoted_texts,
+    registered,
+    unaccounted,
+    visible_html_text,
+)
 
 from audit_pipeline.pack.cache import load_pack_cached
 
@@ -27,18 +35,7 @@ pytest_plugins = ["fixtures_register"]
 def _pack_context():
     pack = load_pack_cached(DATA)
     periods = pack.tables["periods"]
-    texts = sorted(
-        {
-            v
-            for f in pack.tables.values()
-            for c in f.columns
-            if f[c].dtype == object
-            for v in f[c].dropna()
-            if isinstance(v, str) and numbers(v)
-        },
-        key=len,
-        reverse=True,
-    )
+    texts = quoted_texts(pack)
     return pack, list(periods["label"]) + list(periods["period_id"]), texts
 
 

@@ -17,7 +17,14 @@ import pytest
 from bs4 import BeautifulSoup
 from fixtures_register import ROOT
 from openpyxl import load_workbook
-from register_numbers import numbers, pack_text_numbers, pdf_body, registered, unaccounted, visible_html_text
+from register_numbers import (
+    pack_text_numbers,
+    pdf_body,
+    quoted_texts,
+    registered,
+    unaccounted,
+    visible_html_text,
+)
 from second_pack import PERIODS
 
 from audit_pipeline.pack.load import load_pack
@@ -96,18 +103,7 @@ def test_no_unregistered_number_in_html_or_pdf(second_run, second_pack, period):
     labels = list(periods["label"]) + list(periods["period_id"])
     document = _register(second_run, period)
     text, identifiers = visible_html_text((second_run / period / "report.html").read_text(encoding="utf-8"))
-    texts = sorted(
-        {
-            v
-            for f in pack.tables.values()
-            for c in f.columns
-            if f[c].dtype == object
-            for v in f[c].dropna()
-            if isinstance(v, str) and numbers(v)
-        },
-        key=len,
-        reverse=True,
-    )
+    texts = quoted_texts(pack)
     assert unaccounted(text, registered(document), labels + texts) == []
     pdf = subprocess.run(
         ["pdftotext", "-layout", str(second_run / period / "report.pdf"), "-"],

@@ -8,23 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from types import SimpleNamespace
 
 import pytest
-from pipeline_runs import cli, code_snapshot, copy_pack, run_args
+from pipeline_runs import cli, period_a_published, run_args
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    base = tmp_path_factory.mktemp("signoff")
-    code = code_snapshot(base / "code")
-    pack = copy_pack(base / "pack")
-    out = base / "out"
-    result = cli(code, *run_args(pack, out, "--period", "A", "--jobs", "2"))
-    assert result.returncode == 0, result.stderr
-    return SimpleNamespace(base=base, code=code, pack=pack, out=out, programme=out / "hand", period=out / "hand" / "A")
+    return period_a_published(tmp_path_factory.mktemp("signoff"))
 
 
 def status(site) -> str:
