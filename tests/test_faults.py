@@ -55,10 +55,14 @@ from audit_pipeline.run import publish
 
 MARKS = Path(os.environ["AUDIT_FAULT_MARKS"])
 PAUSE = float(os.environ.get("AUDIT_FAULT_PAUSE", {PAUSE}))
+HOLD = os.environ.get("AUDIT_FAULT_HOLD")  # a file: the first step of a publication waits for it
 def lingering(name, function, before, after):
     def wrapper(*args, **kwargs):
         MARKS.mkdir(parents=True, exist_ok=True)
         (MARKS / f"{{name}}-{{time.monotonic_ns()}}").touch()
+        deadline = time.monotonic() + 300
+        while HOLD and not Path(HOLD).exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
         time.sleep(before)
         result = function(*args, **kwargs)
         time.sleep(after)
@@ -69,8 +73,8 @@ def lingering(name, function, before, after):
 # and the old one not yet moved away; with the old one removed, before the last fsync.
 publish._fsync_dir = lingering("fsync", publish._fsync_dir, PAUSE, 0)
 publish.exchange = lingering("exchange", publish.exchange, 0, PAUSE)
-from audit_pipeline.cli import main
-sys.exit(main())
+from audit_pipeline.cli import entry
+entry()
 """
 
 
@@ -142,9 +146,13 @@ def assert_consistent(folder: Path, amounts: dict[str, float]) -> None:
     assert central == pytest.approx(amount + (2.2 if folder.name in ("B", "C") else 0.0)), folder.name
 
 
-def start(site, out: Path, tag: str, marks: Path, *more: str, pause: str = str(PAUSE)) -> subprocess.Popen:
-    """`run` (all periods unless ``more`` says otherwise) through the lingering entry point."""
-    env = environment(site.code, **{TAG: tag, "AUDIT_FAULT_MARKS": str(marks), "AUDIT_FAULT_PAUSE": pause})
+def start(
+    site, out: Path, tag: str, marks: Path, *more: str, pause: str = str(PAUSE), hold: Path | None = None
+) -> subprocess.Popen:
+    """`run` (all periods unless ``more`` says otherwise) through the lingering entry point; with
+    ``hold``, its publication waits at the first step until that file exists."""
+    extra = {"AUDIT_FAULT_HOLD": str(hold)} if hold else {}
+    env = environment(site.code, **{TAG: tag, "AUDIT_FAULT_MARKS": str(marks), "AUDIT_FAULT_PAUSE": pause, **extra})
     which = list(more) if "--period" in more else ["--all", *more]
     args = [str(site.code / "slow_publish.py"), *run_args(site.pack, out, *which, "--jobs", "2")]
     return subprocess.Popen(
@@ -301,29 +309,42 @@ def _locked(path: Path) -> bool:
 def test_two_runs_on_one_folder_never_interleave(site):
     """The second run waits (saying so) until the first has finished, then finds nothing to do.
 
-    The first run lingers 2 s at each step of its publication (the test's entry point), and the
-    second starts once that publication has begun: the first surely holds the lock by then."""
+    The first run is held at the first step of its publication (the test's entry point waits for
+    a file), so it surely holds the lock; the second starts, says it is waiting, and only then is
+    the first let go. No timing decides the order."""
     out = site.base / "out-concurrent"
     marks = site.base / "marks" / "concurrent"
-    first = start(site, out, "concurrent-first", marks, "--period", "A", "--force", pause="2")
-    deadline = time.monotonic() + 120
-    while not (marks.exists() and any(marks.iterdir())):
-        assert first.poll() is None and time.monotonic() < deadline, "the first run never began to publish"
-        time.sleep(0.02)
-    assert _locked(out / "hand" / ".lock")
-    second = subprocess.Popen(
-        command(site.code, *run_args(site.pack, out, "--period", "A")),
-        cwd=site.code,
-        env=environment(site.code),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    hold = site.base / "let-the-first-go"
+    first = start(site, out, "concurrent-first", marks, "--period", "A", "--force", pause="0", hold=hold)
+    try:
+        deadline = time.monotonic() + 120
+        while not (marks.exists() and any(marks.iterdir())):
+            assert first.poll() is None and time.monotonic() < deadline, "the first run never began to publish"
+            time.sleep(0.02)
+        assert _locked(out / "hand" / ".lock")
+        second = subprocess.Popen(
+            command(site.code, *run_args(site.pack, out, "--period", "A")),
+            cwd=site.code,
+            env=environment(site.code),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        said = follow(second)
+        deadline = time.monotonic() + 120
+        while not said:
+            assert second.poll() is None and time.monotonic() < deadline, "the second run said nothing"
+            time.sleep(0.02)
+        assert "waiting" in said[0].lower(), said
+        assert first.poll() is None  # still held: the second really is waiting on the first
+    finally:
+        hold.touch()
     first_err = first.communicate(timeout=300)[1]
     assert first.returncode == 0, first_err
-    second_out, second_err = second.communicate(timeout=300)
-    assert second.returncode == 0, second_err
-    assert "waiting" in second_err.splitlines()[0].lower(), second_err
+    second_out = second.stdout.read()
+    assert second.wait(timeout=300) == 0, "".join(said)
+    said.reader.join(timeout=60)
+    second_err = "".join(said)
     assert units_logged(first_err, "executed") == {("A", nb) for nb in NOTEBOOKS}
     # It planned only once the first had published, so found A up to date and ran nothing.
     assert "A: up to date" in second_err and not units_logged(second_err, "executed")

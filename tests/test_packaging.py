@@ -125,7 +125,7 @@ def test_wheel_holds_the_package_and_its_templates(tmp_path):
     assert "audit_pipeline/report/templates/report/conf.json" in names
     (entry_points,) = (n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "audit-pipeline = audit_pipeline.cli:main" in text
+    assert "audit-pipeline = audit_pipeline.cli:entry" in text
     assert "audit_html = audit_pipeline.report.exporters:ReportHTMLExporter" in text
     assert "audit_pdf = audit_pipeline.report.exporters:ReportPDFExporter" in text
 

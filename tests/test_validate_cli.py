@@ -133,3 +133,32 @@ def test_real_command_line(pack_dir):
     assert "costs.csv\n  ERROR   line 2, column amount_gbp_m" in result.stdout
     assert "INVALID (3 error(s)" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def _entry_in_a_process(argv: list[str], teardown: str) -> subprocess.CompletedProcess:
+    """Run ``entry()`` in a fresh interpreter after arranging ``teardown`` to happen at its exit."""
+    script = (
+        "import atexit, os, signal, sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from audit_pipeline.cli import entry\n"
+        f"{teardown}\n"
+        f"sys.argv = ['pipeline.py', *{argv!r}]\n"
+        "entry()\n"
+    )
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+
+
+def test_a_finished_command_is_not_undone_by_an_abort_in_interpreter_teardown(pack_dir):
+    """pyarrow's and DuckDB's thread pools can abort while the interpreter tears down (apache/arrow#34314):
+    the work is done and printed, yet the process dies with SIGABRT (-6). ``entry`` ends the process
+    once the command's output is flushed, so no teardown runs; here an abort at exit stands in for it."""
+    write_pack(pack_dir)
+    abort_at_exit = "atexit.register(lambda: os.kill(os.getpid(), signal.SIGABRT))"
+    done = _entry_in_a_process(["validate", "--data", str(pack_dir), "--format", "json"], abort_at_exit)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["valid"] is True  # all of the output arrived, flushed before the end
+    bad = _entry_in_a_process(["validate", "--data", str(pack_dir / "missing")], abort_at_exit)
+    assert bad.returncode == 2 and "is not a folder" in bad.stdout
+    # and the stand-in does abort a process that exits the ordinary way
+    plain = subprocess.run([sys.executable, "-c", f"import atexit, os, signal\n{abort_at_exit}"], timeout=60)
+    assert plain.returncode == -6

@@ -9,7 +9,11 @@ traceback: ``--debug`` (before the command) shows one.
 from __future__ import annotations
 
 import errno
+import logging
+import os
+import sys
 import traceback
+from typing import NoReturn
 
 import click
 
@@ -17,7 +21,25 @@ from audit_pipeline.cli import commands, review  # noqa: F401  (registers the co
 from audit_pipeline.cli.group import _debug, cli
 from audit_pipeline.errors import PipelineError, printable
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "entry", "main"]
+
+
+def entry() -> NoReturn:
+    """The process's way out: run the command line, flush what it wrote, and end the process.
+
+    The process ends with ``os._exit`` once the command has finished and every file it opened
+    is closed: the native thread pools of pyarrow and DuckDB can abort ("terminate called
+    without an active exception", SIGABRT) while the interpreter tears them down, after all
+    the work is done (apache/arrow#34314). A finished, correct run must not exit -6.
+    """
+    code = main()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can reach the reader
+            code = code or 1
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
