@@ -45,7 +45,7 @@ def test_a_fresh_period_reproduces_and_its_folder_is_left_untouched(site):
     result = cli(site.code, "verify", str(site.period))
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"reproduced: {FILES} of {FILES} files identical" in result.stdout
-    assert "pack: all 13 files match" in result.stdout
+    assert "pack: all 14 inputs the report read match the manifest" in result.stdout
     assert "differs from the manifest" not in result.stdout  # same code, Python and packages
     assert units_logged(result.stderr, "executed") == {("A", nb) for nb in NOTEBOOKS}  # no unit reused
     assert snapshot(site.period) == before
@@ -75,9 +75,26 @@ def test_a_changed_pack_is_named_and_nothing_runs(site):
     (changed / "kpi_values.csv").unlink()
     result = cli(site.code, "verify", str(site.period), "--data", str(changed))
     assert result.returncode == 1, result.stdout + result.stderr
-    for line in ("changed: costs.csv", "added: notes.txt", "removed: kpi_values.csv", "nothing was run"):
+    for line in ("changed: costs.csv", "removed: kpi_values.csv", "nothing was run"):
         assert line in result.stdout, result.stdout
+    assert "notes.txt" not in result.stdout  # no section reads it: not an input of this report
     assert not units_logged(result.stderr, "executed")
+
+
+def test_a_change_the_period_never_read_leaves_it_reproducible(site):
+    """Period A reads its own rows of costs.csv (and forecasts), not period C's: a correction to C's
+    return is not a change to A's report, which still reproduces from the corrected pack."""
+    later = copy_pack(site.base / "later" / "pack")
+    costs = later / "costs.csv"
+    text = costs.read_text(encoding="utf-8")
+    (row,) = [line for line in text.splitlines() if line.startswith("C,") and ",actual," in line][:1]
+    fields = row.split(",")
+    fields[3] = f"{float(fields[3]) + 0.5:.1f}"
+    costs.write_text(text.replace(row, ",".join(fields)), encoding="utf-8")
+    result = cli(site.code, "verify", str(site.period), "--data", str(later))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "inputs the report read match the manifest" in result.stdout
+    assert f"reproduced: {FILES} of {FILES} files identical" in result.stdout
 
 
 def test_a_hand_edited_published_file_is_named_with_its_figures(site):

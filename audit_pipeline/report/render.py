@@ -66,8 +66,12 @@ def provenance_rows(manifest: dict | None) -> list[dict]:
         {"item": "Package code", "value": manifest.get("package_code_sha256", ""), "note": "SHA-256"},
     ]
     rows += [
-        {"item": f"Input file {name}", "value": digest, "note": "SHA-256"}
-        for name, digest in manifest["inputs"]["files"].items()
+        {
+            "item": f"Input {name}",
+            "value": read["digest"],
+            "note": "SHA-256 of the file" if read["read"] == "whole file" else f"digest of {read['read']}",
+        }
+        for name, read in manifest["inputs"]["files"].items()
     ]
     rows += [
         {"item": f"Notebook {name}", "value": digest, "note": "SHA-256"}

@@ -70,9 +70,7 @@ class _Build:
         target.write_bytes(data)
         self.remaining[unit.period.period_id] -= 1
         if self.remaining[unit.period.period_id] == 0:
-            plan_ = self.by_id[unit.period.period_id]
-            plan_.finish_keys()  # every unit resolved now: the render key is known
-            self.renders.append(plan_)
+            self.renders.append(self.by_id[unit.period.period_id])  # every unit resolved: render it
 
     def _submit_local(self, kind: str, item, fn, *args) -> None:
         future = self.pool.submit(fn, *args)
@@ -257,25 +255,55 @@ def _failure(unit: keys.Unit, result: UnitResult, programme_dir: Path) -> Notebo
 
 
 def _finish_period(pack: Pack, plan_: PeriodPlan, folder: Path, formats) -> None:
-    """Write metrics.json, manifest.json and the rendered report into the staging folder."""
+    """Write metrics.json, figures.json/.xlsx, manifest.json and the rendered report into the staging folder.
+
+    Metrics, the register and the report's frame are computed through a ``PackView`` that
+    records what they read, like the units' kernels. Those reads and the units' (with the digests that key them) make
+    the report's provenance and its render key, so both are known before the report is drawn;
+    the rendering may read nothing else (``_check_render_reads``)."""
     from audit_pipeline.measures.summary import key_figures
-    from audit_pipeline.report.render import render_period
+    from audit_pipeline.report import reads
+    from audit_pipeline.report.context import PackView
+    from audit_pipeline.report.render import render_period, report_resources
+    from audit_pipeline.run.figures import write_figures  # the figure register (issue 9)
+    from audit_pipeline.run.history import version_block  # versions kept (issue 8)
+    from audit_pipeline.run.inputs import period_inputs
     from audit_pipeline.run.provenance import provenance
 
-    period = plan_.period
-    figures = key_figures(pack, period)
+    period, view = plan_.period, PackView(pack)
+    with reads.capture() as told:
+        figures = key_figures(view, period)
+        write_figures(view, period, folder)
+        report_resources(view, period, [])  # what the report's frame reads (title, sponsor, ...)
     publish.write_json(folder / "metrics.json", figures)
+    recorded = {name: digest for u in plan_.units for name, digest in u.components["data"].items()}
+    slices = keys.SliceCache(pack)
+    recorded.update({name: slices.get(period, name) for name in sorted(told - set(recorded))})
     notebooks = [u.notebook for u in plan_.units]
-    manifest = provenance(pack.directory, notebooks, plan_.units[0].parameters)
+    manifest = provenance(pack.directory, notebooks, plan_.units[0].parameters, period_inputs(pack, period, recorded))
     manifest["units"] = {
         u.notebook.name: {"key": u.key, "reads": u.reads, "components": u.components} for u in plan_.units
     }
-    manifest["render"] = {"key": plan_.render_key, "formats": sorted(formats), "templates": plan_.templates}
-    from audit_pipeline.run.history import version_block  # versions kept (issue 8)
-
+    render_reads = dict(sorted(recorded.items()))
+    manifest["render"] = {
+        "key": keys.render_key(plan_.units, render_reads, formats, plan_.templates),
+        "formats": sorted(formats),
+        "templates": plan_.templates,
+        "reads": render_reads,
+    }
     manifest["version"] = version_block(folder, folder.parent / period.period_id, manifest, figures)
     publish.write_json(folder / "manifest.json", manifest)
-    from audit_pipeline.run.figures import write_figures  # the figure register (issue 9)
+    with reads.capture() as drawn:
+        render_period(view, period, folder, formats, figures)
+    _check_render_reads(period, drawn, render_reads)
 
-    write_figures(pack, period, folder)
-    render_period(pack, period, folder, formats, figures)
+
+def _check_render_reads(period, drawn: set[str], known: dict[str, str]) -> None:
+    """The rendering reads only what the units, metrics and register read: else the render key
+    (made before it) could miss an input, and a later change to it could leave the report stale."""
+    extra = sorted(drawn - set(known))
+    if extra:
+        raise RuntimeError(
+            f"{period.period_id}: the rendering read {', '.join(extra)}, which no section, metric or "
+            "register entry read; the report's key would not cover it"
+        )

@@ -15,9 +15,15 @@ A unit's key is the SHA-256 of its base and of the period-relevant digest
 with the same base recorded reads whose digests are all unchanged: by
 construction, it would read the same values and write the same bytes. What a
 notebook *declares* in its metadata (``audit_pipeline.reads``) is documentation
-only and never part of a key. A period's render key adds its units' keys, every
-input file's hash (the report's provenance lists them all), the templates and
-the formats. Equal keys mean the output would be the same bytes.
+only and never part of a key. A period's *finish* (metrics, the figure register,
+the rendered report with its provenance) is keyed the same way: its units' keys,
+the templates, the formats and the digests of what the finish itself recorded
+reading. A correction to one period's rows thus re-renders only the periods whose
+reads it changes. Equal keys mean the output would be the same bytes.
+
+Digests: a table keyed by period is taken as its rows up to the period (and forecast
+rows); any other table, ``transactions`` and ``programme`` as its file's SHA-256
+(what ``sha256sum`` prints: the report's provenance can be checked by hand).
 """
 
 from __future__ import annotations
@@ -97,20 +103,28 @@ def _frame_digest(frame: pd.DataFrame) -> str:
     return _sha(repr(list(frame.columns)).encode() + hashed.tobytes())
 
 
+def by_period(frame: pd.DataFrame | None, name: str) -> bool:
+    """Whether a period's report reads only some rows of a table: its own and earlier periods' (and forecasts)."""
+    return frame is not None and "period_id" in frame.columns and name != "periods"
+
+
+def _file_digest(pack, name: str) -> str:
+    """The SHA-256 of the file ``name`` was read from (``absent`` when the pack has none)."""
+    from audit_pipeline.pack.load import file_sha256
+
+    path = pack.files.get(name)
+    return file_sha256(path) if path is not None else ABSENT
+
+
 def slice_digest(pack, period: Period, name: str) -> str:
-    """Digest of what a table contributes to ``period``.
+    """Digest of what an input contributes to ``period``.
 
-    Tables keyed by period contribute their rows up to the period, and
-    forecast rows of later periods (they enter forecast totals); other tables
-    contribute whole. Transactions are taken whole, by their file's hash.
+    Tables keyed by period contribute their rows up to the period, and forecast rows of
+    later periods (they enter forecast totals); other tables, transactions and the
+    programme are taken whole, by their file's SHA-256.
     """
-    if name == "transactions":
-        path = pack.files.get("transactions")
-        from audit_pipeline.pack.load import file_sha256
-
-        return file_sha256(path) if path else "absent"
-    if name == "programme":
-        return _sha(json.dumps(pack.programme, sort_keys=True, default=str).encode())
+    if name in ("transactions", "programme"):
+        return _file_digest(pack, name)
     if name.startswith("programme:"):
         field_name = name.partition(":")[2]
         value = pack.programme.get(field_name, ABSENT) if isinstance(pack.programme, dict) else ABSENT
@@ -130,14 +144,14 @@ def slice_digest(pack, period: Period, name: str) -> str:
     frame = pack.tables.get(name)
     if frame is None:  # a name this version does not know (or a table the pack lacks)
         return ABSENT
-    if "period_id" in frame.columns and name != "periods":
-        starts = pack.tables["periods"].set_index("period_id")["start_date"]
-        start = frame["period_id"].map(starts)
-        relevant = start <= period.start
-        if "status" in frame.columns:
-            relevant |= frame["status"] == "forecast"
-        frame = frame[relevant]
-    return _frame_digest(frame)
+    if not by_period(frame, name):
+        return _file_digest(pack, name)
+    starts = pack.tables["periods"].set_index("period_id")["start_date"]
+    start = frame["period_id"].map(starts)
+    relevant = start <= period.start
+    if "status" in frame.columns:
+        relevant |= frame["status"] == "forecast"
+    return _frame_digest(frame[relevant])
 
 
 class SliceCache:
@@ -154,8 +168,7 @@ class SliceCache:
     def _by_period(self, name: str) -> bool:
         if name == "commentary":  # each period has its own part
             return True
-        frame = self.pack.tables.get(name)
-        return frame is not None and "period_id" in frame.columns and name != "periods"
+        return by_period(self.pack.tables.get(name), name)
 
     def _row_hashes(self, name: str) -> tuple:
         if name not in self.rows:
@@ -168,10 +181,10 @@ class SliceCache:
         return self.rows[name]
 
     def get(self, period: Period, name: str) -> str:
-        by_period = self._by_period(name)
-        key = (name, period.period_id if by_period or name == "commentary" else None)
+        keyed = self._by_period(name)
+        key = (name, period.period_id if keyed else None)
         if key not in self.digests:
-            if not by_period or name == "commentary":
+            if not keyed or name == "commentary":
                 self.digests[key] = slice_digest(self.pack, period, name)
             else:
                 columns, start, forecast, hashed = self._row_hashes(name)
@@ -242,11 +255,12 @@ def changed_reads(data: dict, period: Period, slices: SliceCache) -> list[str]:
     return sorted(name for name, digest in data.items() if slices.get(period, name) != digest)
 
 
-def render_key(units: list[Unit], input_hashes: dict[str, str], formats: tuple[str, ...], templates: str) -> str:
-    """The key of a period's rendering (and so of its whole published folder); its units must be resolved."""
+def render_key(units: list[Unit], reads: dict[str, str], formats: tuple[str, ...], templates: str) -> str:
+    """The key of a period's finish (and so of its whole published folder): its units' keys (they
+    must be resolved), the digests of what the finish recorded reading, the formats and templates."""
     payload = {
         "units": {u.notebook.name: u.key for u in units},
-        "inputs": input_hashes,
+        "reads": reads,
         "formats": sorted(formats),
         "templates": templates,
     }
@@ -257,7 +271,6 @@ def stale_reasons(
     published: dict | None,
     units: list[Unit],
     slices: SliceCache,
-    inputs: dict[str, str],
     templates: str,
     formats: tuple[str, ...],
 ) -> list[str]:
@@ -294,17 +307,18 @@ def stale_reasons(
             new["data"] = dict(data)
     removed = set(old_units) - {u.notebook.name for u in units}
     reasons += [f"{name}: section removed" for name in sorted(removed)]
-    old_inputs = published.get("inputs", {}).get("files")
-    if old_inputs is not None and old_inputs != inputs:
-        changed = sorted(n for n in set(inputs) | set(old_inputs) if inputs.get(n) != old_inputs.get(n))
-        reasons.append(f"report: input files changed ({', '.join(changed)}), listed in its provenance")
     old_render = published.get("render", {})
+    render_reads = old_render.get("reads")
+    if not isinstance(render_reads, dict):
+        reasons.append("report: recorded reads unknown (published by an earlier version)")
+    elif changed := changed_reads(render_reads, units[0].period, slices) if units else []:
+        reasons.append(f"report: data changed ({', '.join(changed)})")
     if old_render.get("templates") not in (None, templates):
         reasons.append("report: templates changed")
     if old_render.get("formats") is not None and sorted(old_render["formats"]) != sorted(formats):
         reasons.append(f"report: formats changed ({', '.join(old_render['formats'])} -> {', '.join(sorted(formats))})")
     if reasons:
         return reasons
-    if old_render.get("key") != render_key(units, inputs, formats, templates):
+    if old_render.get("key") != render_key(units, render_reads, formats, templates):
         return ["report: templates or rendering changed"]
     return []

@@ -2,8 +2,8 @@
 
 A period is fresh when its published manifest names the same base for every unit
 (notebook, parameters, environment), every input each unit *recorded* reading
-still has the digest it had, and the input files, templates and formats are
-unchanged. ``status`` is what ``pipeline.py list`` shows.
+still has the digest it had, and so does every input its metrics, register and
+report read; templates and formats are unchanged. ``status`` is what ``pipeline.py list`` shows.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from audit_pipeline.errors import UsageError
 from audit_pipeline.measures import periods as P
-from audit_pipeline.pack.cache import input_hashes, load_pack_cached
+from audit_pipeline.pack.cache import load_pack_cached
 from audit_pipeline.pack.load import Pack
 from audit_pipeline.run import keys
 from audit_pipeline.settings import NOTEBOOK_DIR
@@ -24,23 +24,17 @@ DEFAULT_FORMATS = ("html", "pdf")
 
 @dataclass
 class PeriodPlan:
-    """A period's units, its render key (once every unit is resolved), and why it must be (re)built."""
+    """A period's units and why it must be (re)built; its render key is made when it is rendered."""
 
     period: P.Period
     units: list[keys.Unit]
-    render_key: str | None
     reasons: list[str]
     formats: tuple[str, ...] = DEFAULT_FORMATS
     templates: str = ""
-    inputs: dict | None = None
 
     @property
     def fresh(self) -> bool:
         return not self.reasons
-
-    def finish_keys(self) -> None:
-        """The render key, once every unit is resolved (run, or found in a cache)."""
-        self.render_key = keys.render_key(self.units, self.inputs or {}, self.formats, self.templates)
 
 
 def choose_periods(pack: Pack, period_ids: list[str], all_periods: bool) -> list[P.Period]:
@@ -87,7 +81,6 @@ def plan(
 
     ``formats=None`` takes each period's formats from what was published (for ``list``)."""
     environment, templates = keys.environment_digest(), keys.templates_digest()
-    hashes = input_hashes(pack.directory)
     digests = {nb: keys._sha(nb.read_bytes()) for nb in notebooks}
     slices = slices or keys.SliceCache(pack)
     plans = []
@@ -96,11 +89,8 @@ def plan(
         units = [keys.make_unit(pack, period, nb, parameters, environment, digest=digests[nb]) for nb in notebooks]
         published = read_manifest(programme_dir / period.period_id)
         chosen = tuple(formats) if formats is not None else published_formats(published)
-        reasons = keys.stale_reasons(published, units, slices, hashes, templates, chosen)
-        plan_ = PeriodPlan(period, units, None, reasons, chosen, templates, hashes)
-        if all(u.resolved for u in units):
-            plan_.finish_keys()
-        plans.append(plan_)
+        reasons = keys.stale_reasons(published, units, slices, templates, chosen)
+        plans.append(PeriodPlan(period, units, reasons, chosen, templates))
     return plans
 
 

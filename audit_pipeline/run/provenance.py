@@ -1,4 +1,4 @@
-"""Where a report came from: input file hashes, notebook hashes, package versions, code revision."""
+"""Where a report came from: what it read of each input file, notebook hashes, package versions, code revision."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from audit_pipeline.pack.cache import input_hashes
 from audit_pipeline.pack.load import file_sha256
 from audit_pipeline.settings import ROOT, code_digest
 
@@ -68,13 +67,14 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def provenance(data_dir: Path, notebooks: list[Path], parameters: dict) -> dict:
+def provenance(data_dir: Path, notebooks: list[Path], parameters: dict, inputs: dict[str, dict]) -> dict:
     """The manifest's content for one period (no timestamps: reruns give the same bytes).
 
-    ``runner`` adds the units, the rendering and the ``version`` block (see ``history.py``);
-    ``verify`` compares ``code_revision``, ``python`` and ``packages`` with its own."""
+    ``inputs`` is what the period read, by file (``inputs.period_inputs``). ``build`` adds the
+    units, the rendering and the ``version`` block (see ``history.py``); ``verify`` compares
+    ``code_revision``, ``python`` and ``packages`` with its own."""
     return {
-        "inputs": {"data_dir": str(Path(data_dir).resolve()), "files": input_hashes(Path(data_dir))},
+        "inputs": {"data_dir": str(Path(data_dir).resolve()), "files": inputs},
         "parameters": parameters,
         "notebooks": {p.name: file_sha256(p) for p in notebooks},
         "package_code_sha256": code_digest(),

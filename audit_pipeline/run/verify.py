@@ -1,7 +1,10 @@
 """`pipeline.py verify`: re-execute a published period from its manifest and compare byte for byte.
 
-1. The pack: every file's SHA-256 is checked against the manifest first. When the pack
-   changed, the changed, added and removed files are named and nothing is run.
+1. The pack: every input the period read (its rows of a table keyed by period, or a whole
+   file's SHA-256, as the manifest lists them) is checked against the manifest first. When
+   one changed, the changed, added and removed inputs are named and nothing is run. A change
+   the period never read (a later period's rows, a file no section reads) is not a change to
+   this report.
 2. The environment: a code revision, package code, Python or package version, or section
    notebook that differs from the manifest is said before comparing (the result may still
    reproduce, or the difference may explain why it does not).
@@ -49,11 +52,30 @@ def read_manifest(folder: Path) -> dict:
     return manifest
 
 
-def pack_differences(recorded: dict[str, str], data_dir: Path) -> list[str]:
-    """``changed: costs.csv`` lines for every pack file that differs from the manifest."""
-    from audit_pipeline.pack.cache import input_hashes
+def pack_differences(manifest: dict, data_dir: Path) -> list[str]:
+    """``changed: costs.csv`` lines for every input the period read that differs now from the
+    manifest (its rows of the period, or the whole file, as the manifest lists it)."""
+    from audit_pipeline.errors import ERROR, DataPackError
+    from audit_pipeline.measures.periods import period_of
+    from audit_pipeline.pack.cache import load_pack_cached
+    from audit_pipeline.run.inputs import period_inputs
+    from audit_pipeline.run.keys import SliceCache
 
-    return [f"{row['change']}: {row['file']}" for row in history.input_changes(recorded, input_hashes(data_dir))]
+    reads = manifest.get("render", {}).get("reads")
+    if not isinstance(reads, dict):
+        return ["unknown: this report was published by an earlier version, which did not record its reads"]
+    try:
+        pack = load_pack_cached(data_dir)
+        period = period_of(pack.tables["periods"], manifest["parameters"]["period_id"])
+    except DataPackError as exc:
+        errors = sum(1 for f in exc.findings if f.severity == ERROR)
+        return [f"invalid: the pack no longer validates ({errors} error(s); run `pipeline.py validate`)"]
+    except UsageError:
+        return [f"removed: period {manifest['parameters']['period_id']} is no longer in periods"]
+    slices = SliceCache(pack)
+    current = period_inputs(pack, period, {name: slices.get(period, name) for name in reads})
+    recorded = manifest.get("inputs", {}).get("files", {})
+    return [f"{row['change']}: {row['file']}" for row in history.input_changes(recorded, current)]
 
 
 def environment_differences(manifest: dict, notebook_dir: Path) -> list[str]:
@@ -166,14 +188,14 @@ def verify_period(
         raise UsageError(f"the data pack {where} is not there: {data} (give its place with --data DIR)")
     data = data.resolve()
     say(f"verifying period {period_id}: {folder}")
-    changed = pack_differences(manifest.get("inputs", {}).get("files", {}), data)
+    changed = pack_differences(manifest, data)
     if changed:
         say(f"the data pack {data} differs from the one this report was built from:")
         for line in changed:
             say(f"  {line}")
         say("not reproduced: the pack changed since publication; nothing was run")
         return False
-    say(f"pack: all {len(manifest['inputs']['files'])} files match the manifest's SHA-256 ({data})")
+    say(f"pack: all {len(manifest['inputs']['files'])} inputs the report read match the manifest ({data})")
     for note in environment_differences(manifest, notebook_dir):
         say(f"differs from the manifest: {note}")
     if str(data) != recorded:
