@@ -215,3 +215,16 @@ def test_nbconvert_to_audit_pdf(executed_notebook):
 
     text = "".join(page.extract_text() for page in PdfReader(executed_notebook.with_suffix(".pdf")).pages)
     assert "Entry-point check" in text and "Checked" in text
+
+
+def test_reading_notebooks_does_not_build_the_iri_grammar():
+    """jsonschema (under nbformat) builds rfc3987-syntax's grammar at import when the test or lab
+    extras installed it: about 1.5 s of CPU in every process. The package keeps it out."""
+    probe = (
+        "import sys, audit_pipeline.cli, nbformat, jsonschema\n"
+        "nbformat.validate(nbformat.v4.new_notebook())\n"
+        "print(sys.modules.get('rfc3987_syntax'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "None"

@@ -33,6 +33,8 @@ def entry() -> NoReturn:
     the work is done (apache/arrow#34314). A finished, correct run must not exit -6.
     """
     code = main()
+    if sys.gettrace() is not None or sys.getprofile() is not None:  # coverage, cProfile: they write at exit
+        sys.exit(code)
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
