@@ -181,3 +181,33 @@ def test_a_section_that_exits_fails_the_run_and_publishes_nothing(exit_line, tmp
     kept = nbformat.read(out / "hand" / "failed" / "A" / "01_summary.ipynb", as_version=4)
     assert kept.cells[5].source == exit_line  # papermill's parameters cell comes before it
     assert not (out / "hand" / "A").exists()  # nothing published
+
+
+def test_the_first_kernel_start_of_a_process_goes_alone():
+    """A second thread waits while the first start is under way, then starts freely; later
+    starts never wait (the gate against traitlets' unlocked class resolution)."""
+    import threading
+    import time
+
+    from audit_pipeline.run.execute import FirstStart
+
+    gate = FirstStart()
+    leave = gate.enter()
+    waited = []
+
+    def second() -> None:
+        began = time.monotonic()
+        gate.enter()()
+        waited.append(time.monotonic() - began)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(0.3)
+    assert not waited  # still waiting on the first
+    leave()
+    leave()  # a second call (the hook, then the finally) is harmless
+    thread.join(timeout=10)
+    assert waited and waited[0] >= 0.25
+    began = time.monotonic()
+    gate.enter()()
+    assert time.monotonic() - began < 0.1

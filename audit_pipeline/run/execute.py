@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from audit_pipeline.errors import NotebookExecutionError
@@ -57,6 +59,46 @@ class CellWatch:
         if nb is None or cell is None:
             return None
         return next((i for i, c in enumerate(nb.cells) if c is cell), None)
+
+
+class FirstStart:
+    """The first kernel start of a process goes alone; the others wait until it is connected.
+
+    traitlets resolves a trait's class named by a string (``Type``, ``Instance``) on first use by
+    checking, importing, then storing, with no lock: two threads starting the process's first
+    kernels at once can find the name already replaced by the class and fail with "import_item
+    accepts strings, not <class ...MetaHasTraits>" (seen once in a run with ``--jobs 2``). Once one
+    client and kernel manager have started, every such trait is resolved and starts run side by side.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+
+    def enter(self) -> Callable[[], None]:
+        """Wait while another thread makes the first start; return what ends this thread's turn."""
+        if self.done.is_set():
+            return _nothing
+        self.lock.acquire()
+        if self.done.is_set():
+            self.lock.release()
+            return _nothing
+        held = [True]
+
+        def leave() -> None:
+            if held[0]:
+                held[0] = False
+                self.done.set()
+                self.lock.release()
+
+        return leave
+
+
+def _nothing() -> None:
+    return None
+
+
+FIRST_START = FirstStart()
 
 
 QUIET = ("poll_output_msg", "Timeout waiting for execute reply", "Kernel died while waiting for execute reply")
@@ -109,6 +151,14 @@ def execute(
     config = Config({"ForkingKernelManager": {"ip": os.path.join(folder, "k"), "connection_file": connection_file}})
     watch = CellWatch()
     failure = None  # (cell, ename, evalue, nb as kept)
+    started = FIRST_START.enter()
+    hooks = watch.hooks()
+
+    def notebook_started(**kwargs) -> None:  # the kernel is up and connected
+        started()
+        watch.notebook_started(**kwargs)
+
+    hooks["on_notebook_start"] = notebook_started
     try:
         nb = papermill.execute_notebook(
             str(notebook),
@@ -123,7 +173,7 @@ def execute(
             config=config,
             resources={"metadata": {"path": str(cwd)}} if cwd else {},
             shutdown_kernel="immediate",  # every output is in by then; nothing in the kernel to save
-            **watch.hooks(),
+            **hooks,
         )
         if watch.error is not None:  # an error papermill lets pass (SystemExit 0): the notebook stopped there
             failure = (*watch.error, nb)
@@ -140,6 +190,7 @@ def execute(
             message = str(exc).splitlines()[0] if str(exc) else ""
         failure = (watch.cell, type(exc).__name__, message, watch.nb)
     finally:
+        started()  # the kernel did not start: the next one may try
         provisioner.exit_code(connection_file)
         shutil.rmtree(folder, ignore_errors=True)
     if failure is None:
