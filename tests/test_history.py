@@ -159,3 +159,20 @@ def test_publish_keeps_the_replaced_folder_and_skips_identical_bytes(tmp_path):
     kept = programme / "history" / "A" / f"0001-{hashlib.sha256(b'old').hexdigest()[:12]}"
     assert (kept / "report.html").read_text() == "old" and (kept / "signoff.json").exists()
     assert (final / "report.html").read_text() == "new" and not (final / "signoff.json").exists()
+
+
+def test_input_changes_compare_what_was_read_and_its_digest():
+    from audit_pipeline.run.history import input_changes
+
+    whole = {"read": "whole file", "digest": "a" * 64}
+    rows = {"read": "rows of periods up to B, and forecast rows", "digest": "b" * 64}
+    old = {"bodies.csv": "a" * 64, "costs.csv": "c" * 64, "kpis.csv": whole}  # bodies, costs: an older manifest
+    new = {"bodies.csv": whole, "costs.csv": rows, "savings.csv": rows}
+    assert input_changes(old, new) == [
+        {"file": "costs.csv", "change": "changed"},  # the file's hash then, its rows' digest now: not comparable
+        {"file": "kpis.csv", "change": "removed"},
+        {"file": "savings.csv", "change": "added"},
+    ]  # bodies.csv: the same whole file, whichever way it was written
+    assert input_changes(new, {**new, "costs.csv": {**rows, "digest": "d" * 64}}) == [
+        {"file": "costs.csv", "change": "changed"}
+    ]

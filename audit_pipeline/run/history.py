@@ -89,16 +89,27 @@ def figure_changes(old: dict, new: dict) -> list[dict]:
 
 
 def input_changes(old: dict, new: dict) -> list[dict]:
-    """Input files whose hash changed, was added or removed: ``{"file", "change"}``."""
+    """Inputs whose digest changed, were added or removed: ``{"file", "change"}``.
+
+    A manifest lists each input as ``{"read", "digest"}``; one written before reads were
+    recorded, as the file's SHA-256 alone (compared with the digest: equal for a whole file)."""
     rows = []
     for name in sorted(set(old) | set(new)):
         if name not in old:
             rows.append({"file": name, "change": "added"})
         elif name not in new:
             rows.append({"file": name, "change": "removed"})
-        elif old[name] != new[name]:
+        elif _digest(old[name]) != _digest(new[name]) or _read(old[name]) != _read(new[name]):
             rows.append({"file": name, "change": "changed"})
     return rows
+
+
+def _digest(entry) -> str:
+    return entry.get("digest") if isinstance(entry, dict) else entry
+
+
+def _read(entry) -> str:
+    return entry.get("read") if isinstance(entry, dict) else "whole file"
 
 
 def _core(manifest: dict) -> dict:
