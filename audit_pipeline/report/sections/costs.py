@@ -66,11 +66,8 @@ def _collation_note(series: pd.DataFrame, kinds: dict[str, str], to_date: bool) 
                 "(a gap under a cross-hatched band), as the amount is not known; it is not zero"
             )
         if any(some):
-            when = "to date, for" if to_date else "for"
-            parts.append(
-                f"{words} {when} {collation.periods_text(some)}, are at least the amount drawn (ringed): "
-                "some returns were not collated"
-            )
+            when = f"to date, for {collation.periods_text(some)}," if to_date else f"in {collation.periods_text(some)}"
+            parts.append(f"{words} {when} are at least the amount drawn (ringed): some returns were not collated")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "." if parts else ""
 
