@@ -102,7 +102,7 @@ def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None, texts: di
                 hatch="//",
                 label="Estimate range",
             )
-        ax.legend(frameon=False, fontsize=8)
+        ax.legend(**_legend_over(ax))
         shown = "a dashed line" if point else "a shaded band"
         shown_range = texts.get("estimate") or fmt.money_range(estimate["low_gbp_m"], estimate["high_gbp_m"])
         alt += f" The implementation cost estimate is {shown_range}, shown as {shown}."
@@ -120,6 +120,12 @@ def collated(series: pd.DataFrame, kind: str, suffix: str = "") -> pd.Series:
     """The amounts of ``kind`` with missing (NaN, drawn as a gap) where only not-collated returns exist."""
     actual, missing = collation_counts(series, kind, to_date=bool(suffix))
     return series[kind + suffix].astype(float).where(~((missing > 0) & (actual == 0)))
+
+
+def _legend_over(ax) -> dict:
+    """Legend options: a white box when hatched bands (returns not collated) lie under it."""
+    banded = any(getattr(patch, "get_hatch", lambda: None)() == "xx" for patch in ax.patches)
+    return {"frameon": banded, "framealpha": 0.95, "facecolor": "white", "edgecolor": "none", "fontsize": 8}
 
 
 def mark_collation(
@@ -163,7 +169,7 @@ def mark_collation(
             label="At least (returns not collated)",
         )
     if marked or partial[0]:
-        ax.legend(frameon=False, fontsize=8)
+        ax.legend(**_legend_over(ax))
 
 
 def savings_by_attribution(series: pd.DataFrame, texts: dict | None = None) -> tuple:
