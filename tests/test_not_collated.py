@@ -299,3 +299,31 @@ def test_at_least(every_period, period):
     cost_cell, savings_cell = (td.get_text(" ", strip=True) for td in row.find_all("td")[:2])
     assert cost_cell.startswith("at least ") == bool(expected["costs_missing"]), (period, cost_cell)
     assert savings_cell.startswith("at least ") == bool(expected["savings_missing"]), (period, savings_cell)
+
+
+def test_a_pack_with_no_collated_return_shows_no_zero(tmp_path):
+    """packbuilder's pack, with every cost and the shared services savings return of P1 not
+    collated: the tiles, table and sentences say "not collated", never £0 or "at least £0"."""
+    from packbuilder import COLUMNS, default_tables, write_pack
+
+    tables = default_tables()
+    tables["costs"] = [
+        dict(zip(COLUMNS["costs"], ("P1", "B1", "central_programme", "", "not_collated", ""), strict=True)),
+        dict(zip(COLUMNS["costs"], ("P1", "B2", "departmental_implementation", "", "not_collated", ""), strict=True)),
+    ]
+    tables["savings"] = [
+        dict(zip(COLUMNS["savings"], ("P1", "B1", "shared_services", "", "not_collated", "", ""), strict=True))
+    ]
+    ctx = load_context(write_pack(tmp_path / "pack", tables), "P1")
+    html, entries = _html_and_entries(summary.headlines(ctx))
+    text = _text(html)
+    assert "Implementation costs to date not collated" in text
+    assert "Programme savings to date (shared services only) not collated" in text
+    assert "£0" not in text and "at least not" not in text
+    assert entries["costs.total_to_date"]["display"] == "not collated"
+    assert entries["costs.total_to_date"]["complete"] is False
+    assert _rows(_html_and_entries(costs.cost_table(ctx))[0])["2013-14 Q1"][:3] == ["not collated"] * 3
+    chart = _text(_html_and_entries(costs.cost_chart(ctx))[0])
+    assert chart.endswith("returns were not collated, so the amounts are not known (not zero).")
+    words = _text(_html_and_entries(summary.summary_text(ctx))[0])
+    assert "£0" not in words and "implementation costs reported to date were not collated" in words

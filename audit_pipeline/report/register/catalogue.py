@@ -222,14 +222,12 @@ def key(reg, figures: dict, path: str, display: str | None = None) -> str:
 def total_costs(reg, figures: dict, display: str) -> str:
     """Implementation costs to date (central and departmental, actual), "at least" when incomplete."""
     c = figures["costs"]
+    paths = ("costs.central_programme_to_date_gbp_m", "costs.departmental_to_date_gbp_m")
+    if all(not_collated(reg, p) for p in paths):
+        display = fmt.NOT_COLLATED  # no cost return collated at all: missing, never £0
     if "costs.total_to_date" in reg.entries:
         return reg.again("costs.total_to_date", display)
-    inputs = (
-        _inputs(reg, "costs.central_programme_to_date_gbp_m")[0]
-        + _inputs(reg, "costs.departmental_to_date_gbp_m")[0]
-        + missing_input(reg, "costs.central_programme_to_date_gbp_m")
-        + missing_input(reg, "costs.departmental_to_date_gbp_m")
-    )
+    inputs = [i for p in paths for i in _inputs(reg, p)[0]] + [i for p in paths for i in missing_input(reg, p)]
     return reg.add(
         "costs.total_to_date",
         round(c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"], 10),
@@ -238,13 +236,11 @@ def total_costs(reg, figures: dict, display: str) -> str:
         unit="gbp_m",
         definition=(
             "Central programme costs to date plus departmental implementation costs collated to date; "
-            "at least this much when any departmental return was not collated."
+            "at least this much when any cost return was not collated."
         ),
         inputs=inputs,
         function=M + "finance.cost_figures",
-        complete=not any(
-            collation(reg, p)[1] for p in ("costs.central_programme_to_date_gbp_m", "costs.departmental_to_date_gbp_m")
-        ),
+        complete=not any(collation(reg, p)[1] for p in paths),
         check={"op": "sum", "column": "amount_gbp_m"},
     )
 

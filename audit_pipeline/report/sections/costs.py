@@ -19,6 +19,13 @@ def _any_amount(series: pd.DataFrame, columns: list[str]) -> bool:
     return bool(len(series)) and bool(series[columns].abs().to_numpy().sum() > 0)
 
 
+def _unknown(series: pd.DataFrame) -> str:
+    """The end of a "no chart" sentence: whether returns were not collated (then nothing is known, not zero)."""
+    if len(series) and series["not_collated_rows"].sum():
+        return "; returns were not collated, so the amounts are not known (not zero)."
+    return "."
+
+
 @section
 def cost_chart(ctx: Context) -> HTML:
     """Cumulative implementation costs against the estimate range (chart)."""
@@ -28,7 +35,8 @@ def cost_chart(ctx: Context) -> HTML:
     if not _any_amount(series, ["central_programme", "departmental_implementation"]):
         return display.paragraphs(
             [
-                f"No actual implementation costs are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them."
+                f"No actual implementation costs are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them"
+                + _unknown(series)
             ]
         )
     chart_data.costs(ctx.register, series)  # every point of the chart, registered
@@ -262,7 +270,10 @@ def savings_chart(ctx: Context) -> HTML:
     series = finance.savings_series(ctx.tables["savings"], ctx.tables["periods"], ctx.period)
     if not _any_amount(series, ["shared_services", "reduced_activity", "unattributed"]):
         return display.paragraphs(
-            [f"No actual savings are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them."]
+            [
+                f"No actual savings are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them"
+                + _unknown(series)
+            ]
         )
     chart_data.savings(ctx.register, series)  # every point of the chart, registered
     texts = {
