@@ -91,27 +91,42 @@ def _by_period(
     table = table[table["start_date"] <= period.start]
     rows = []
     for _, p in table.iterrows():
-        in_period = frame[(frame["period_id"] == p["period_id"]) & (frame["status"] == "actual")]
+        here = frame[frame["period_id"] == p["period_id"]]
+        in_period = here[here["status"] == "actual"]
+        missing = here[here["status"] == "not_collated"]
         row = {"period_id": p["period_id"], "label": p["label"], "end_date": p["end_date"]}
         for value in values:
             row[value] = money_sum(in_period.loc[in_period[column] == value, "amount_gbp_m"])
-        row["not_collated_rows"] = int(
-            ((frame["period_id"] == p["period_id"]) & (frame["status"] == "not_collated")).sum()
-        )
+            row[f"{value}_actual_rows"] = int((in_period[column] == value).sum())
+            row[f"{value}_not_collated"] = int((missing[column] == value).sum())
+        row["not_collated_rows"] = len(missing)
         rows.append(row)
     out = pd.DataFrame(rows)
     for value in values:
-        out[f"{value}_cumulative"] = out[value].cumsum().round(6) if not out.empty else []
+        for suffix, source in (("_cumulative", value), ("_actual_rows_to_date", f"{value}_actual_rows")):
+            out[value + suffix] = out[source].cumsum() if not out.empty else []
+        out[f"{value}_cumulative"] = out[f"{value}_cumulative"].round(6) if not out.empty else []
+        out[f"{value}_not_collated_to_date"] = out[f"{value}_not_collated"].cumsum() if not out.empty else []
     return out
 
 
 def cost_series(costs: pd.DataFrame, periods: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Actual costs by type per period up to P, with running totals and not-collated counts."""
+    """Actual costs by type per period up to P, with running totals and not-collated counts.
+
+    Per type ``<type>``: the period's actual sum, ``<type>_actual_rows`` and ``<type>_not_collated``
+    (rows of the period), ``<type>_cumulative``, ``<type>_actual_rows_to_date`` and
+    ``<type>_not_collated_to_date`` (rows up to the period); ``not_collated_rows`` of any type.
+    A sum with not-collated rows is incomplete; one with no actual rows and some not collated is
+    missing, not zero (the report says which).
+    """
     return _by_period(costs, periods, period, "cost_type", ("central_programme", "departmental_implementation"))
 
 
 def savings_series(savings: pd.DataFrame, periods: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Actual savings by attribution per period up to P, with running totals (attributions never added)."""
+    """Actual savings by attribution per period up to P, with running totals (attributions never added).
+
+    The same columns as ``cost_series``, per attribution.
+    """
     return _by_period(savings, periods, period, "attribution", ("shared_services", "reduced_activity", "unattributed"))
 
 
@@ -135,3 +150,15 @@ def not_collated_items(
             )
         )
     return pd.concat(parts, ignore_index=True)
+
+
+def not_collated_to_date(frame: pd.DataFrame, periods: pd.DataFrame, period: Period, column: str) -> dict:
+    """Rows up to P with status ``not_collated``, counted by ``column`` (cost type or attribution)."""
+    up_to = frame["period_id"].isin(ids_up_to(periods, period)) & (frame["status"] == "not_collated")
+    return {str(k): int(v) for k, v in frame.loc[up_to, column].value_counts().items()}
+
+
+def actual_rows_to_date(frame: pd.DataFrame, periods: pd.DataFrame, period: Period, column: str) -> dict:
+    """Rows up to P with status ``actual``, counted by ``column`` (none collated is missing, not zero)."""
+    up_to = frame["period_id"].isin(ids_up_to(periods, period)) & (frame["status"] == "actual")
+    return {str(k): int(v) for k, v in frame.loc[up_to, column].value_counts().items()}

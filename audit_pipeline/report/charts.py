@@ -75,23 +75,20 @@ def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None, texts: di
     texts = texts or {}
     fig, ax = _axes("Implementation costs to date (actual)", "£ million")
     x = list(series["label"])
-    _lines(
-        ax,
-        x,
-        {
-            "Central programme": list(series["central_programme_cumulative"]),
-            "Departmental (collated only)": list(series["departmental_implementation_cumulative"]),
-        },
-    )
+    kinds = {"Central programme": "central_programme", "Departmental (collated only)": "departmental_implementation"}
+    _lines(ax, x, {name: list(collated(series, kind, "_cumulative")) for name, kind in kinds.items()})
+    mark_collation(ax, series, {kind: name for name, kind in kinds.items()}, to_date=True)
     alt = (
         (
             f"Line chart of actual implementation costs to date from {fmt.isolate(x[0])} to {fmt.isolate(x[-1])}. "
-            f"Central programme costs reach {texts.get('central') or fmt.money(series['central_programme_cumulative'].iloc[-1])}; "
-            f"departmental costs collated reach {texts.get('departmental') or fmt.money(series['departmental_implementation_cumulative'].iloc[-1])}."
+            f"Central programme costs to date: {texts.get('central') or fmt.money(series['central_programme_cumulative'].iloc[-1])}; "
+            f"departmental costs collated to date: {texts.get('departmental') or fmt.money(series['departmental_implementation_cumulative'].iloc[-1])}."
         )
         if x
         else "No cost data for this period."
     )
+    if texts.get("note"):
+        alt += " " + texts["note"]
     if estimate is not None:
         point = estimate["low_gbp_m"] == estimate["high_gbp_m"]
         if point:
@@ -105,11 +102,74 @@ def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None, texts: di
                 hatch="//",
                 label="Estimate range",
             )
-        ax.legend(frameon=False, fontsize=8)
+        ax.legend(**_legend_over(ax))
         shown = "a dashed line" if point else "a shaded band"
         shown_range = texts.get("estimate") or fmt.money_range(estimate["low_gbp_m"], estimate["high_gbp_m"])
         alt += f" The implementation cost estimate is {shown_range}, shown as {shown}."
     return fig, alt
+
+
+def collation_counts(series: pd.DataFrame, kind: str, to_date: bool) -> tuple[pd.Series, pd.Series]:
+    """A series' actual and not-collated row counts of ``kind``, per period or up to it."""
+    if to_date:
+        return series[f"{kind}_actual_rows_to_date"], series[f"{kind}_not_collated_to_date"]
+    return series[f"{kind}_actual_rows"], series[f"{kind}_not_collated"]
+
+
+def collated(series: pd.DataFrame, kind: str, suffix: str = "") -> pd.Series:
+    """The amounts of ``kind`` with missing (NaN, drawn as a gap) where only not-collated returns exist."""
+    actual, missing = collation_counts(series, kind, to_date=bool(suffix))
+    return series[kind + suffix].astype(float).where(~((missing > 0) & (actual == 0)))
+
+
+def _legend_over(ax) -> dict:
+    """Legend options: a white box when hatched bands (returns not collated) lie under it."""
+    banded = any(getattr(patch, "get_hatch", lambda: None)() == "xx" for patch in ax.patches)
+    return {"frameon": banded, "framealpha": 0.95, "facecolor": "white", "edgecolor": "none", "fontsize": 8}
+
+
+def mark_collation(
+    ax, series: pd.DataFrame, kinds: dict[str, str], to_date: bool, offsets: dict | None = None, width: float = 0.8
+) -> None:
+    """Mark what the chart does not draw in full: a cross-hatched band over a period where a series
+    has no collated return (drawn as a gap: the amount is unknown, not zero), and a ring round a
+    point that is at least what it shows (some returns not collated). ``kinds``: column -> name."""
+    partial: tuple[list, list] = ([], [])
+    marked = False
+    for index, (kind, name) in enumerate(kinds.items()):
+        actual, missing = collation_counts(series, kind, to_date)
+        shift = (offsets or {}).get(kind, 0.0)
+        values = series[kind + ("_cumulative" if to_date else "")].astype(float)
+        label = f"{short(name)}: not collated (unknown, not zero)"
+        for i in range(len(series)):
+            if missing.iloc[i] and not actual.iloc[i]:
+                ax.axvspan(
+                    i + shift - width / 2,
+                    i + shift + width / 2,
+                    facecolor="none",
+                    edgecolor=PALETTE[index % len(PALETTE)],
+                    hatch="xx",
+                    linewidth=0,
+                    alpha=0.6,
+                    label=label,
+                )
+                label, marked = "_nolegend_", True
+            elif missing.iloc[i]:
+                partial[0].append(i + shift)
+                partial[1].append(values.iloc[i])
+    if partial[0]:
+        ax.plot(
+            *partial,
+            linestyle="none",
+            marker="o",
+            markersize=12,
+            markerfacecolor="none",
+            markeredgecolor="black",
+            markeredgewidth=1.2,
+            label="At least (returns not collated)",
+        )
+    if marked or partial[0]:
+        ax.legend(**_legend_over(ax))
 
 
 def savings_by_attribution(series: pd.DataFrame, texts: dict | None = None) -> tuple:
@@ -124,7 +184,8 @@ def savings_by_attribution(series: pd.DataFrame, texts: dict | None = None) -> t
         "reduced_activity": "Reduced activity",
         "unattributed": "Unattributed",
     }
-    long = series.melt(id_vars=["label"], value_vars=list(names), var_name="attribution", value_name="amount")
+    drawn = series.assign(**{k: collated(series, k) for k in names})  # not collated: no bar, never zero
+    long = drawn.melt(id_vars=["label"], value_vars=list(names), var_name="attribution", value_name="amount")
     long["attribution"] = long["attribution"].map(names)
     long["label"] = _unique_labels(list(series["label"])) * len(names)  # melt repeats the periods per attribution
     sns.barplot(data=long, x="label", y="amount", hue="attribution", ax=ax, palette=PALETTE[:3])
@@ -134,11 +195,14 @@ def savings_by_attribution(series: pd.DataFrame, texts: dict | None = None) -> t
     ax.set_xlabel("")
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     ax.legend(frameon=False, fontsize=8)
+    offsets = dict(zip(names, (-0.27, 0.0, 0.27), strict=True))
+    mark_collation(ax, series, names, to_date=False, offsets=offsets, width=0.26)
     totals = {names[k]: texts.get(k) or fmt.money(series[k].sum()) for k in names}
     alt = (
         "Bar chart of actual savings per period by attribution. Totals to date: "
         + "; ".join(f"{k} {v}" for k, v in totals.items())
         + "."
+        + (" " + texts["note"] if texts.get("note") else "")
     )
     return fig, alt
 

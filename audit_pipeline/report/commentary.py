@@ -19,6 +19,7 @@ from audit_pipeline.pack.contract import COMMENTARY_CONCLUSION
 from audit_pipeline.report import fmt, narrative
 from audit_pipeline.report.register import anchor, section
 from audit_pipeline.report.register import catalogue as K
+from audit_pipeline.report.register.core import shown_text
 
 PLACEHOLDER = "\ue003{}\ue003"  # stands for a reference while the Markdown is rendered (never in a pack)
 UNAVAILABLE = "(no such figure for this period)"
@@ -80,7 +81,7 @@ def resolve(ctx, figure_id: str) -> tuple[str, str] | None:
     if entry is None:
         return None
     reg.again(figure_id)
-    return figure_id, ("" if entry.get("complete", True) else "at least ") + entry["display"]
+    return figure_id, shown_text(entry)
 
 
 def render(ctx, text: str) -> str:

@@ -168,19 +168,21 @@ def png_bytes(figure) -> bytes:
     return buffer.getvalue()
 
 
-def figure_html(figure, alt: str, caption: str) -> str:
-    """A ``figure`` element: the chart inline as PNG with its text alternative, and a caption."""
+def figure_html(figure, alt: str, caption: str, note: str = "") -> str:
+    """A ``figure`` element: the chart inline as PNG with its text alternative, a caption and a note."""
     payload = base64.b64encode(png_bytes(figure)).decode("ascii")
+    note_html = f'<br><span class="chart-note">Note: {linkify(esc(note))}</span>' if note else ""
     return (
         f'<figure class="chart"><img src="data:image/png;base64,{payload}" alt="{attr(plain(alt))}">'
-        f"<figcaption>{linkify(esc(caption))}</figcaption></figure>"
+        f"<figcaption>{linkify(esc(caption))}{note_html}</figcaption></figure>"
     )
 
 
-def figure(chart: tuple, caption: str) -> HTML:
-    """Show a chart made by ``charts`` (a ``(figure, alt text)`` pair) with its caption."""
+def figure(chart: tuple, caption: str, note: str = "") -> HTML:
+    """Show a chart made by ``charts`` (a ``(figure, alt text)`` pair) with its caption and a note
+    (what the chart does not draw: returns not collated, totals that are at least what is drawn)."""
     fig, alt = chart
-    return HTML(figure_html(fig, alt, caption))
+    return HTML(figure_html(fig, alt, caption, note))
 
 
 def paragraphs(sentences: Iterable[str], css: str = "") -> HTML:

@@ -12,6 +12,7 @@ import pandas as pd
 from audit_pipeline.report.bidi import balanced, isolate  # noqa: F401  (part of the number and text style)
 
 MISSING = "not available"
+NOT_COLLATED = "not collated"  # a return that was not collated: missing, never zero
 
 
 def _missing(value) -> bool:
@@ -39,7 +40,7 @@ def money(value: float | None, places: int = 1) -> str:
 def money_cell(value: float | None, places: int = 1) -> str:
     """£ million in a table whose header says ``£ million``: ``9.8``; missing is ``not collated``."""
     if _missing(value):
-        return "not collated"
+        return NOT_COLLATED
     return f"{value:,.{places}f}"
 
 

@@ -143,10 +143,10 @@ def executive_summary(pack, period: Period, figures: dict, reg) -> list[str]:
     sentences = []
     spent = c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"]
     missing = c["departmental_not_collated_bodies"]
-    cost_text = K.total_costs(reg, figures, fmt.money(spent))
+    cost_text = K.total_costs(reg, figures, fmt.money(spent))  # "at least ..." when a return was not collated
     if missing:
         noun = "body's" if missing == 1 else "bodies'"
-        cost_text = f"at least {cost_text} ({key('costs.departmental_not_collated_bodies')} {noun} costs not collated)"
+        cost_text = f"{cost_text} ({key('costs.departmental_not_collated_bodies')} {noun} costs not collated)"
     cost_est = finance.find_estimate(now, "implementation_cost")
     sentence = f"By the end of {fmt.isolate(period.label)}, implementation costs reported to date were {cost_text}"
     if cost_est is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from audit_pipeline.errors import UsageError
 from audit_pipeline.report.register.collect import inputs_text, line_ranges
+from audit_pipeline.report.register.core import shown_text
 
 CSV_COLUMNS = ("id", "label", "value", "unit", "display", "complete", "definition", "inputs", "function")
 
@@ -41,7 +42,8 @@ def select(entries: list[dict], pattern: str | None) -> list[dict]:
 
 
 def _shown(entry: dict) -> str:
-    return ("" if entry.get("complete", True) else "at least ") + str(entry.get("display", ""))
+    """As the report shows it: "at least" before an incomplete figure, never before "not collated"."""
+    return shown_text({**entry, "display": str(entry.get("display", ""))})
 
 
 def register_text(document: dict, entries: list[dict]) -> str:

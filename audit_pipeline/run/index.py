@@ -1,6 +1,8 @@
 """``reports/<programme_id>/index.html``: every published period, newest first, with headline figures.
 
-The page is built from each period's ``metrics.json`` (never from the pack), with the
+The page is built from each period's ``metrics.json`` and ``figures.json`` (never from the pack):
+a total is shown with the register's display and completeness ("at least" when a return was not
+collated, "not collated" when none was), so the index and the report agree. It uses the
 template ``templates/report/programme_index.html.j2`` (autoescaped) and the report stylesheet.
 Each row also shows the period's sign-off status (``run/signoff.py``: Draft, or Cleared once an
 approver has signed its current bytes), its version and how many earlier versions are kept in
@@ -25,6 +27,7 @@ def _period_rows(programme_dir: Path) -> list[dict]:
             continue
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
         metrics["_folder"] = metrics_path.parent.name
+        metrics["_figures"] = _register(metrics_path.parent)
         pdf = metrics_path.parent / "report.pdf"
         metrics["_pdf_bytes"] = pdf.stat().st_size if pdf.exists() else None
         metrics.update(_version_row(metrics_path.parent))
@@ -52,20 +55,66 @@ def _version_row(folder: Path) -> dict:
     }
 
 
+def _register(folder: Path) -> dict:
+    """The period's figure register (figures.json) by id, or ``{}`` for a folder without one."""
+    try:
+        document = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {entry["id"]: entry for entry in document.get("figures", []) if isinstance(entry, dict) and "id" in entry}
+
+
+def _shown(entry: dict | None, value: float, complete: bool) -> str:
+    """A total as the report shows it: the register's display and completeness when it lists the
+    figure ("at least" when incomplete, "not collated" when nothing was), else from metrics.json."""
+    if entry is not None:
+        display, complete = str(entry.get("display", fmt.money(value))), bool(entry.get("complete", True))
+    else:
+        display = fmt.money(value)
+    if display == fmt.NOT_COLLATED or complete:
+        return display
+    return f"at least {display}"
+
+
+def _costs_text(metrics: dict) -> str:
+    """Implementation costs to date, "at least" (with what was not collated) when incomplete."""
+    c, register = metrics["costs"], metrics.get("_figures") or {}
+    missing = c["departmental_not_collated_bodies"]
+    spent = round(c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"], 10)
+    text = _shown(register.get("costs.total_to_date"), spent, not missing)
+    departmental = register.get("costs.departmental_to_date")
+    if missing:
+        noun = "body's" if missing == 1 else "bodies'"
+        if departmental is not None and departmental.get("display") == fmt.NOT_COLLATED:
+            return f"{text} (central programme; departmental costs not collated, {missing} {noun} returns)"
+        return f"{text} ({missing} {noun} departmental costs not collated)"
+    return text
+
+
+def _savings_text(metrics: dict) -> str:
+    """Programme savings to date (shared services), "at least" when a savings return was not collated."""
+    s, register = metrics["savings"], metrics.get("_figures") or {}
+    missing = s.get("not_collated_rows", 0)
+    entry = register.get("savings.shared_services_to_date")
+    text = _shown(entry, s["shared_services_to_date_gbp_m"], not missing)
+    if text.startswith("at least"):
+        return f"{text} ({missing} savings return{'' if missing == 1 else 's'} not collated)"
+    return text
+
+
 def _size(n_bytes: int) -> str:
     return f"{n_bytes / 1024:,.0f} KB" if n_bytes < 1024 * 1024 else f"{n_bytes / 1024 / 1024:,.1f} MB"
 
 
 def headline_row(metrics: dict) -> dict:
     """One index row: the headline figures of a period, in the report's words."""
-    c, s, ob, rec = metrics["costs"], metrics["savings"], metrics["onboarding"], metrics["recommendations"]
-    spent = c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"]
+    ob, rec = metrics["onboarding"], metrics["recommendations"]
     rate = f" ({fmt.share(rec['implementation_rate'])})" if rec.get("implementation_rate") is not None else ""
     return {
         "label": metrics["period_label"],
         "folder": quote(metrics["_folder"]),
-        "costs": fmt.at_least(spent, c["departmental_not_collated_bodies"]),
-        "savings": fmt.money(s["shared_services_to_date_gbp_m"]),
+        "costs": _costs_text(metrics),
+        "savings": _savings_text(metrics),
         "customers": fmt.count(ob["customers_served"]),
         "recommendations": f"{rec['implemented']} of {rec['total']}{rate}",
         "pdf_size": _size(metrics["_pdf_bytes"]) if metrics["_pdf_bytes"] is not None else None,

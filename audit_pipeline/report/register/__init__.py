@@ -12,7 +12,8 @@ entry and returns the display text wrapped in invisible *marks*
 *Entry.* ``id`` (stable: ``costs.total_to_date``; table cells
 ``table.<table>.<row key>.<column>``), ``label``, exact ``value``, ``unit``,
 ``display`` (and ``displays``, every form it was shown in), ``complete``
-(false for an "at least" total), ``definition`` (one sentence, the words of
+(false for an "at least" total; ``add`` and ``again`` then return the display with
+"at least" before it, so the text and the register agree; see ``collation``), ``definition`` (one sentence, the words of
 docs/OUTPUTS.md), ``inputs`` (per input table: file name, the lines as the user
 sees them in that file from the typed tables' ``_line``, the filter in words,
 the count of rows and the distinct ``source`` values of those rows; for

@@ -15,6 +15,7 @@ from audit_pipeline.measures import onboarding as OB
 from audit_pipeline.measures import recommendations as R
 from audit_pipeline.measures.periods import ids_after, ids_up_to
 from audit_pipeline.report import fmt
+from audit_pipeline.report.register.collation import TO_DATE, collation, missing_input, not_collated  # noqa: F401
 from audit_pipeline.report.register.transactions import SERVICE, SERVICE_DEFINITIONS, service  # noqa: F401
 
 M = "audit_pipeline.measures."
@@ -189,22 +190,30 @@ def _inputs(reg, path: str) -> tuple[list[dict], dict | None]:
 
 
 def key(reg, figures: dict, path: str, display: str | None = None) -> str:
-    """Register the key figure at ``path`` of metrics.json (``figures``) and return its marked display."""
+    """Register the key figure at ``path`` of metrics.json (``figures``) and return its marked display.
+
+    A sum to date that a not-collated return would enter is registered as incomplete (shown
+    "at least"); one with no collated return at all is shown as "not collated", never as zero.
+    """
     figure_id, label, unit, definition, function = KEYS[path]
     if figure_id in reg.entries:
         return reg.again(figure_id, display)
     value = _get(figures, path)
     inputs, check = _inputs(reg, path)
-    text = display if display is not None else _display(unit, value)
+    complete = not collation(reg, path)[1] if path in TO_DATE else True
+    inputs = inputs + (missing_input(reg, path) if path in TO_DATE else [])
+    if display is None:
+        display = fmt.NOT_COLLATED if not_collated(reg, path) else _display(unit, value)
     return reg.add(
         figure_id,
         value,
-        text,
+        display,
         label=label,
         unit=unit,
         definition=definition,
         inputs=inputs,
         function=function,
+        complete=complete,
         check=check,
         metric=path,
     )
@@ -213,11 +222,12 @@ def key(reg, figures: dict, path: str, display: str | None = None) -> str:
 def total_costs(reg, figures: dict, display: str) -> str:
     """Implementation costs to date (central and departmental, actual), "at least" when incomplete."""
     c = figures["costs"]
+    paths = ("costs.central_programme_to_date_gbp_m", "costs.departmental_to_date_gbp_m")
+    if all(not_collated(reg, p) for p in paths):
+        display = fmt.NOT_COLLATED  # no cost return collated at all: missing, never £0
     if "costs.total_to_date" in reg.entries:
         return reg.again("costs.total_to_date", display)
-    inputs = (
-        _inputs(reg, "costs.central_programme_to_date_gbp_m")[0] + _inputs(reg, "costs.departmental_to_date_gbp_m")[0]
-    )
+    inputs = [i for p in paths for i in _inputs(reg, p)[0]] + [i for p in paths for i in missing_input(reg, p)]
     return reg.add(
         "costs.total_to_date",
         round(c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"], 10),
@@ -226,11 +236,11 @@ def total_costs(reg, figures: dict, display: str) -> str:
         unit="gbp_m",
         definition=(
             "Central programme costs to date plus departmental implementation costs collated to date; "
-            "at least this much when any departmental return was not collated."
+            "at least this much when any cost return was not collated."
         ),
         inputs=inputs,
         function=M + "finance.cost_figures",
-        complete=not c["departmental_not_collated_bodies"],
+        complete=not any(collation(reg, p)[1] for p in paths),
         check={"op": "sum", "column": "amount_gbp_m"},
     )
 

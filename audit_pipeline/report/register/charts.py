@@ -14,6 +14,7 @@ from audit_pipeline.measures import recommendations as R
 from audit_pipeline.measures.periods import all_periods, ids_up_to
 from audit_pipeline.report import fmt
 from audit_pipeline.report.register import catalogue as K
+from audit_pipeline.report.register.collation import display_of
 
 M = "audit_pipeline.measures."
 
@@ -38,15 +39,23 @@ def costs(reg, series: pd.DataFrame) -> None:
         upto = frame["period_id"].isin(ids_up_to(periods, _periods(reg)[pid]))
         for kind in ("central_programme", "departmental_implementation"):
             value = row[f"{kind}_cumulative"]
+            shown, complete = display_of(
+                value, row[f"{kind}_actual_rows_to_date"], row[f"{kind}_not_collated_to_date"], fmt.money
+            )
+            this = frame["cost_type"] == kind
+            missing = upto & (frame["status"] == "not_collated") & this
             reg.add(
                 point_id("costs", kind, pid),
                 value,
-                fmt.money(value),
+                shown,
                 label=f"Chart: {kind.replace('_', ' ')} costs to {row['label']} (actual)",
                 unit="gbp_m",
-                definition=f"Sum of amount_gbp_m over costs rows with cost_type {kind}, status actual, period up to this one.",
-                inputs=[reg.rows("costs", upto & actual & (frame["cost_type"] == kind), f"period up to {pid}, {kind}")],
+                definition=f"Sum of amount_gbp_m over costs rows with cost_type {kind}, status actual, period up to this one; "
+                "not drawn (a gap) when none was collated.",
+                inputs=[reg.rows("costs", upto & actual & this, f"period up to {pid}, {kind}")]
+                + ([reg.rows("costs", missing, f"period up to {pid}, {kind}, not_collated")] if not complete else []),
                 function=M + "finance.cost_series",
+                complete=complete,
                 check={"op": "sum", "column": "amount_gbp_m"},
             )
 
@@ -59,15 +68,28 @@ def savings(reg, series: pd.DataFrame) -> None:
         pid = row["period_id"]
         here = actual & (frame["period_id"] == pid)
         for kind in ("shared_services", "reduced_activity", "unattributed"):
+            shown, complete = display_of(row[kind], row[f"{kind}_actual_rows"], row[f"{kind}_not_collated"], fmt.money)
+            this = (frame["period_id"] == pid) & (frame["attribution"] == kind)
             reg.add(
                 point_id("savings", kind, pid),
                 row[kind],
-                fmt.money(row[kind]),
+                shown,
                 label=f"Chart: {kind.replace('_', ' ')} savings in {row['label']} (actual)",
                 unit="gbp_m",
-                definition=f"Sum of amount_gbp_m over savings rows with attribution {kind}, status actual, in the period.",
-                inputs=[reg.rows("savings", here & (frame["attribution"] == kind), f"period {pid}, {kind}, actual")],
+                definition=f"Sum of amount_gbp_m over savings rows with attribution {kind}, status actual, in the period; "
+                "not drawn (a gap) when none was collated.",
+                inputs=[reg.rows("savings", here & (frame["attribution"] == kind), f"period {pid}, {kind}, actual")]
+                + (
+                    [
+                        reg.rows(
+                            "savings", this & (frame["status"] == "not_collated"), f"period {pid}, {kind}, not_collated"
+                        )
+                    ]
+                    if not complete
+                    else []
+                ),
                 function=M + "finance.savings_series",
+                complete=complete,
                 check={"op": "sum", "column": "amount_gbp_m"},
             )
 

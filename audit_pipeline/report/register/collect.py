@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from audit_pipeline.report.register.core import METADATA_KEY, anchor
+from audit_pipeline.report.register.core import METADATA_KEY, anchor, shown_text
 
 # The last register collected, by the notebooks' paths, sizes and times: a period's figures.json,
 # figures.xlsx and appendix read its executed notebooks once, not once each.
@@ -103,7 +103,7 @@ def appendix_rows(entries: list[dict]) -> list[dict]:
     """The "Figure register" appendix: one row per figure, sorted by id, with its anchor."""
     rows = []
     for entry in sorted(entries, key=lambda e: e["id"]):
-        shown = entry["display"] if entry.get("complete", True) else f"at least {entry['display']}"
+        shown = shown_text(entry)
         rows.append(
             {
                 "id": entry["id"],

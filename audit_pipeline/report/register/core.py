@@ -35,6 +35,27 @@ def linkify(escaped: str) -> str:
     return _MARKED.sub(lambda m: f'<a class="figure-ref" href="#{anchor(m.group(1))}">{m.group(2)}</a>', escaped)
 
 
+AT_LEAST = "at least "
+NOT_COLLATED = "not collated"  # the display of a figure with no collated return (as fmt.NOT_COLLATED)
+
+
+def shown(entry: dict, display: str) -> str:
+    """A figure's marked display as the report shows it: ``at least`` before it when it is incomplete
+    (``complete`` false: a total that a not-collated return would enter), so that the text and the
+    register always agree."""
+    return (AT_LEAST if _incomplete(entry, display) else "") + mark(entry["id"], display)
+
+
+def _incomplete(entry: dict, display: str) -> bool:
+    return not entry.get("complete", True) and display != NOT_COLLATED
+
+
+def shown_text(entry: dict, display: str | None = None) -> str:
+    """``shown`` without the mark: the text a reader sees (the appendix, commentary, figure diffs)."""
+    display = entry["display"] if display is None else display
+    return (AT_LEAST if _incomplete(entry, display) else "") + display
+
+
 def _json_value(value):
     """A JSON-safe exact value: ints stay ints, floats rounded to 10 places, missing is ``None``."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -146,7 +167,8 @@ class Register:
         check: dict | None = None,
         metric: str | None = None,
     ) -> str:
-        """Record a figure (or another form of one already recorded) and return its marked display."""
+        """Record a figure (or another form of one already recorded) and return its marked display
+        (with ``at least`` before it when ``complete`` is false)."""
         value = _json_value(value)
         entry = self.entries.get(figure_id)
         if entry is None:
@@ -172,7 +194,7 @@ class Register:
         elif display not in entry["displays"]:
             entry["displays"].append(display)
         self.touched.append(figure_id)
-        return mark(figure_id, display)
+        return shown(entry, display)
 
     def again(self, figure_id: str, display: str | None = None) -> str:
         """Show a figure already registered in this notebook again (same entry, maybe another form)."""
@@ -180,7 +202,7 @@ class Register:
         if display is not None and display not in entry["displays"]:
             entry["displays"].append(display)
         self.touched.append(figure_id)
-        return mark(figure_id, entry["display"] if display is None else display)
+        return shown(entry, entry["display"] if display is None else display)
 
     def since(self, start: int) -> list[dict]:
         """The entries touched since position ``start`` of ``touched``, each once, in order."""

@@ -11,12 +11,19 @@ from audit_pipeline.report import display, fmt
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
 from audit_pipeline.report.register import charts as chart_data
-from audit_pipeline.report.register import section
+from audit_pipeline.report.register import collation, section
 
 
 def _any_amount(series: pd.DataFrame, columns: list[str]) -> bool:
     """Whether a period series holds any amount other than zero (else a chart would be empty)."""
     return bool(len(series)) and bool(series[columns].abs().to_numpy().sum() > 0)
+
+
+def _unknown(series: pd.DataFrame) -> str:
+    """The end of a "no chart" sentence: whether returns were not collated (then nothing is known, not zero)."""
+    if len(series) and series["not_collated_rows"].sum():
+        return "; returns were not collated, so the amounts are not known (not zero)."
+    return "."
 
 
 @section
@@ -28,21 +35,49 @@ def cost_chart(ctx: Context) -> HTML:
     if not _any_amount(series, ["central_programme", "departmental_implementation"]):
         return display.paragraphs(
             [
-                f"No actual implementation costs are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them."
+                f"No actual implementation costs are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them"
+                + _unknown(series)
             ]
         )
     chart_data.costs(ctx.register, series)  # every point of the chart, registered
     now = finance.estimates_in_force(ctx.tables["estimates"], ctx.period.end)
     estimate = finance.find_estimate(now, "implementation_cost")
+    kinds = {"central_programme": "central programme costs", "departmental_implementation": "departmental costs"}
+    note = _collation_note(series, kinds, to_date=True)
     texts = {
         "central": K.key(ctx.register, ctx.figures, "costs.central_programme_to_date_gbp_m"),
         "departmental": K.key(ctx.register, ctx.figures, "costs.departmental_to_date_gbp_m"),
         "estimate": K.estimate_range(ctx.register, estimate) if estimate is not None else "",
+        "note": note,
     }
     return display.figure(
         charts.cumulative_costs(series, estimate, texts),
         "Implementation costs to date against the estimate range",
+        note,
     )
+
+
+def _collation_note(series: pd.DataFrame, kinds: dict[str, str], to_date: bool) -> str:
+    """What a chart does not draw in full: periods with no collated return (gaps, marked with a
+    cross) and amounts that are at least what is drawn (ringed), in words; "" when all were collated."""
+    from audit_pipeline.report.charts import collation_counts
+
+    parts = []
+    for kind, words in kinds.items():
+        actual, missing = collation_counts(series, kind, to_date)
+        labels = list(series["label"])
+        none = [fmt.isolate(lab) if m and not a else None for lab, a, m in zip(labels, actual, missing, strict=True)]
+        some = [fmt.isolate(lab) if m and a else None for lab, a, m in zip(labels, actual, missing, strict=True)]
+        if any(none):
+            parts.append(
+                f"{words} were not collated for {collation.periods_text(none)}: nothing is drawn there "
+                "(a gap under a cross-hatched band), as the amount is not known; it is not zero"
+            )
+        if any(some):
+            when = f"to date, for {collation.periods_text(some)}," if to_date else f"in {collation.periods_text(some)}"
+            parts.append(f"{words} {when} are at least the amount drawn (ringed): some returns were not collated")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "." if parts else ""
 
 
 def _cost_cells(ctx: Context, series: pd.DataFrame) -> pd.DataFrame:
@@ -63,28 +98,53 @@ def _cost_cells(ctx: Context, series: pd.DataFrame) -> pd.DataFrame:
         actual = costs["status"] == "actual"
         for kind, words in kinds.items():
             mask = here & actual & (costs["cost_type"] == kind)
+            missing = here & (costs["status"] == "not_collated") & (costs["cost_type"] == kind)
+            shown, complete = collation.display_of(
+                row[kind], row[f"{kind}_actual_rows"], row[f"{kind}_not_collated"], fmt.money_cell
+            )
             out.at[index, kind] = reg.add(
                 f"table.costs.{pid}.{kind}",
                 row[kind],
-                fmt.money_cell(row[kind]),
+                shown,
                 label=f"Actual {words} costs in {row['label']}",
                 unit="gbp_m",
-                definition=f"Sum of amount_gbp_m over costs rows with cost_type {kind}, status actual, in the period.",
-                inputs=[reg.rows("costs", mask, f"period {pid}, cost_type {kind}, status actual")],
+                definition=f"Sum of amount_gbp_m over costs rows with cost_type {kind}, status actual, in the period; "
+                "at least this much when a return was not collated, and not collated when none was.",
+                inputs=[reg.rows("costs", mask, f"period {pid}, cost_type {kind}, status actual")]
+                + (
+                    [reg.rows("costs", missing, f"period {pid}, cost_type {kind}, status not_collated")]
+                    if complete is False
+                    else []
+                ),
                 function=K.M + "finance.cost_series",
+                complete=complete,
                 check={"op": "sum", "column": "amount_gbp_m"},
             )
         upto = costs["period_id"].isin(ids_up_to(periods, _period(ctx, pid)))
-        mask = upto & actual & (costs["cost_type"] == "central_programme")
+        kind = "central_programme"
+        mask = upto & actual & (costs["cost_type"] == kind)
+        missing = upto & (costs["status"] == "not_collated") & (costs["cost_type"] == kind)
+        shown, complete = collation.display_of(
+            row[f"{kind}_cumulative"],
+            row[f"{kind}_actual_rows_to_date"],
+            row[f"{kind}_not_collated_to_date"],
+            fmt.money_cell,
+        )
         out.at[index, "central_programme_cumulative"] = reg.add(
             f"table.costs.{pid}.central_programme_cumulative",
             row["central_programme_cumulative"],
-            fmt.money_cell(row["central_programme_cumulative"]),
+            shown,
             label=f"Central programme costs to {row['label']}",
             unit="gbp_m",
             definition="Sum of amount_gbp_m over costs rows with cost_type central_programme, status actual, period up to this one.",
-            inputs=[reg.rows("costs", mask, f"period up to {pid}, cost_type central_programme, status actual")],
+            inputs=[reg.rows("costs", mask, f"period up to {pid}, cost_type central_programme, status actual")]
+            + (
+                [reg.rows("costs", missing, f"period up to {pid}, cost_type {kind}, status not_collated")]
+                if not complete
+                else []
+            ),
             function=K.M + "finance.cost_series",
+            complete=complete,
             check={"op": "sum", "column": "amount_gbp_m"},
         )
         mask = here & (costs["status"] == "not_collated")
@@ -134,17 +194,17 @@ def cost_table(ctx: Context) -> HTML:
 
 
 def _departmental_sentence(ctx: Context) -> str:
-    """Departmental costs collated to date, or that none have been collated."""
+    """Departmental costs collated to date ("at least" when incomplete), or that none have been collated."""
     c = ctx.figures["costs"]
     key = lambda path: K.key(ctx.register, ctx.figures, path)  # noqa: E731
     missing = c["departmental_not_collated_bodies"]
     bodies = key("costs.departmental_not_collated_bodies") if missing else ""
-    if missing and not c["departmental_to_date_gbp_m"]:
+    if K.not_collated(ctx.register, "costs.departmental_to_date_gbp_m"):
         return f"No departmental implementation costs have been collated: {K.noun(bodies, missing, 'body has', 'bodies have')} not reported them."
-    total = key("costs.departmental_to_date_gbp_m")
+    total = key("costs.departmental_to_date_gbp_m")  # "at least ..." when a return was not collated
     if missing:
         noun = "body's" if missing == 1 else "bodies'"
-        total = f"at least {total} ({bodies} {noun} costs not collated)"
+        total = f"{total} ({bodies} {noun} costs not collated)"
     return f"Departmental implementation costs collated to date are {total}."
 
 
@@ -194,6 +254,14 @@ def estimates_table(ctx: Context) -> HTML:
     return display.table(table, "Estimates in force at the end of the period, and how they changed", columns)
 
 
+def _money_key(ctx: Context, path: str) -> str:
+    """A key sum to date in running text (``£23.5 million``, "at least" when incomplete, or "not collated")."""
+    if K.not_collated(ctx.register, path):
+        return K.key(ctx.register, ctx.figures, path, fmt.NOT_COLLATED)
+    value = path.split(".", 1)
+    return K.key(ctx.register, ctx.figures, path, fmt.money(ctx.figures[value[0]][value[1]]))
+
+
 @section
 def savings_chart(ctx: Context) -> HTML:
     """Savings by attribution over time (chart): programme savings apart from reduced activity."""
@@ -202,16 +270,26 @@ def savings_chart(ctx: Context) -> HTML:
     series = finance.savings_series(ctx.tables["savings"], ctx.tables["periods"], ctx.period)
     if not _any_amount(series, ["shared_services", "reduced_activity", "unattributed"]):
         return display.paragraphs(
-            [f"No actual savings are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them."]
+            [
+                f"No actual savings are recorded up to {fmt.isolate(ctx.period.label)}, so there is no chart of them"
+                + _unknown(series)
+            ]
         )
     chart_data.savings(ctx.register, series)  # every point of the chart, registered
     texts = {
-        name: K.key(ctx.register, ctx.figures, f"savings.{name}_to_date_gbp_m")
+        name: _money_key(ctx, f"savings.{name}_to_date_gbp_m")
         for name in ("shared_services", "reduced_activity", "unattributed")
     }
+    names = {
+        "shared_services": "shared services savings",
+        "reduced_activity": "reduced activity savings",
+        "unattributed": "unattributed savings",
+    }
+    texts["note"] = _collation_note(series, names, to_date=False)
     return display.figure(
         charts.savings_by_attribution(series, texts),
         "Savings by attribution: programme savings shown apart from reduced activity",
+        texts["note"],
     )
 
 
@@ -219,7 +297,12 @@ def savings_chart(ctx: Context) -> HTML:
 def savings_table(ctx: Context) -> HTML:
     """Savings to date by attribution, and how each is treated."""
     s = ctx.figures["savings"]
-    key = lambda name: K.key(ctx.register, ctx.figures, f"savings.{name}", fmt.money_cell(s[name]))  # noqa: E731
+
+    def key(name: str) -> str:  # "at least 23.5" when a return was not collated; "not collated" when none was
+        path = f"savings.{name}"
+        shown = fmt.NOT_COLLATED if K.not_collated(ctx.register, path) else fmt.money_cell(s[name])
+        return K.key(ctx.register, ctx.figures, path, shown)
+
     rows = pd.DataFrame(
         [
             (
@@ -238,7 +321,7 @@ def savings_table(ctx: Context) -> HTML:
     )
     return display.table(
         rows,
-        f"Actual savings to date by attribution (£ million); {K.key(ctx.register, ctx.figures, 'savings.not_collated_rows')} savings returns not collated",
+        f"Actual savings to date by attribution (£ million); {K.noun(K.key(ctx.register, ctx.figures, 'savings.not_collated_rows'), s['not_collated_rows'], 'savings return')} not collated",
         {"attribution": "Attribution", "amount": "To date (£ million)", "treatment": "Treatment"},
         numeric=["amount"],
     )

@@ -41,7 +41,7 @@ def headlines(ctx: Context) -> HTML:
     items = [
         (
             "Implementation costs to date",
-            ("at least " if missing else "") + K.total_costs(reg, f, fmt.money(spent)),
+            K.total_costs(reg, f, fmt.money(spent)),  # "at least ..." when a return was not collated
             (f"Estimate: {K.estimate_range(reg, cost_est)}." if cost_est is not None else "No estimate in the pack.")
             + (
                 f" Incomplete: {K.noun(key('costs.departmental_not_collated_bodies'), missing, 'body has', 'bodies have')} not collated departmental costs."
