@@ -8,6 +8,11 @@ section notebook, in sequence, with the same parameters (execution only, no
 rendering). Prints both times and the ratio (target: at most 0.5).
 
     .venv/bin/python benchmarks/bench_period.py [--period 2013-14-Q4] [--repeat 3] [--jobs N]
+
+With ``--against DIR`` (another copy of the code, e.g. ``git worktree add /tmp/before <commit>``)
+it compares ours with that copy's cold run instead of the naive way: the two alternate, round by
+round, each with its own ``PYTHONPATH``, empty caches and its own copy's ``data/ngss``; it prints
+best and median of each, their ratios, and the load average at the start of each run.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,13 +31,15 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def ours(period: str, jobs: int | None) -> float:
+def ours(period: str, jobs: int | None, code: Path = ROOT) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "AUDIT_PIPELINE_CACHE": str(Path(tmp) / "cache")}
+        env = {**os.environ, "AUDIT_PIPELINE_CACHE": str(Path(tmp) / "cache"), "PYTHONPATH": str(code)}
         command = [
             sys.executable,
-            str(ROOT / "pipeline.py"),
+            str(code / "pipeline.py"),
             "run",
+            "--data",
+            str(code / "data" / "ngss"),
             "--period",
             period,
             "--out",
@@ -79,7 +87,11 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=int, default=None, help="passed to pipeline.py run (default: its own, the number of cores)"
     )
+    parser.add_argument("--against", type=Path, default=None, help="another copy of the code to compare with")
     args = parser.parse_args()
+    if args.against is not None:
+        compare(args.period, args.jobs, args.repeat, args.against.resolve())
+        return
     if not shutil.which(str(BIN / "papermill")):
         sys.exit("papermill command not found next to this Python")
     rows = []
@@ -92,6 +104,27 @@ def main() -> None:
     print(f"{'papermill CLI x 6 notebooks, in sequence':<48}{best_naive:>10.2f}")
     print(f"{'ratio ours / naive (target <= 0.5)':<48}{best_ours / best_naive:>10.2f}")
     print("all runs (ours, naive): " + ", ".join(f"({a:.2f}, {b:.2f})" for a, b in rows))
+
+
+def compare(period: str, jobs: int | None, repeat: int, other: Path) -> None:
+    """This copy against ``other``, alternating (which goes first alternates too)."""
+    times: dict[Path, list[tuple[float, float]]] = {ROOT: [], other: []}
+    for round_ in range(repeat):
+        for code in (ROOT, other) if round_ % 2 == 0 else (other, ROOT):
+            load = os.getloadavg()[0]
+            seconds = ours(period, jobs, code)
+            times[code].append((seconds, load))
+            print(f"round {round_ + 1}: {code}: {seconds:.2f} s (load {load:.2f})", flush=True)
+    best = {code: min(t for t, _ in runs) for code, runs in times.items()}
+    median = {code: statistics.median(t for t, _ in runs) for code, runs in times.items()}
+    print(f"one period ({period}), cold, HTML, {repeat} alternating rounds, {os.cpu_count()} cores")
+    for code, name in ((other, "against"), (ROOT, "this copy")):
+        loads = [load for _, load in times[code]]
+        print(
+            f"{name:<10} {str(code):<40} best {best[code]:7.2f} s  median {median[code]:7.2f} s  "
+            f"load {min(loads):.2f}-{max(loads):.2f}"
+        )
+    print(f"this copy / against: best {best[ROOT] / best[other]:.3f}, median {median[ROOT] / median[other]:.3f}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ decimals) that is not part of a word or a dashed code. It is accounted for when 
 the display text of a registered figure of the period, or one of these kinds that are not figures:
 
 - dates (``31 March 2014``), period labels and ids (``2013-14 Q4``), financial years (``2013-14``);
+  in the PDF also a date that a narrow table column wraps (``31 March`` above ``2014``, or ``31``
+  above ``December``);
 - years (1990 to 2099) standing alone, as in a report's name (``PAC 2012``);
 - page numbers (``Page 3 of 20``) in the PDF; the report's version number (``version 2``);
 - the "Changes since the previous version" section, which quotes the previous version's figures
@@ -111,10 +113,29 @@ def unaccounted(text: str, allowed: set[str], labels: list[str]) -> list[str]:
 
 
 CONTENTS_LINE = re.compile(r"^\s*\d+\. .*?\.{3,}\s*\d+\s*$", re.M)
+DAY_MONTH = re.compile(rf"\b\d{{1,2}} (?:{MONTHS})\b")
+DAY = re.compile(r"(?<!\S)\d{1,2}(?!\S)")
+MONTH = re.compile(rf"(?:{MONTHS})\b")
+
+
+def wrapped_dates(layout_text: str) -> str:
+    """pdftotext ``-layout`` text without the days of dates that a table column wraps.
+
+    A narrow column breaks ``31 March 2014`` over lines: ``31 March`` with the year below it (the
+    year alone is allowed anyway), or ``31`` with ``December`` below it, at the same column.
+    """
+    lines = DAY_MONTH.sub(lambda m: " " * len(m.group()), layout_text).split("\n")
+    for i, line in enumerate(lines[:-1]):
+        below = lines[i + 1]
+        days = [m for m in DAY.finditer(line) if MONTH.match(below, m.start())]
+        for m in reversed(days):
+            line = line[: m.start()] + " " * len(m.group()) + line[m.end() :]
+        lines[i] = line
+    return "\n".join(lines)
 
 
 def pdf_body(pdf_text: str) -> str:
-    """pdftotext output without the contents' page numbers, up to the register appendix's heading."""
-    text = CONTENTS_LINE.sub(" ", pdf_text)
+    """pdftotext output without the contents' page numbers and wrapped dates, up to the register appendix's heading."""
+    text = wrapped_dates(CONTENTS_LINE.sub(" ", pdf_text))
     cut = re.search(r"^\s*(Figure register|Changes since the previous version)\s*$", text, flags=re.M)
     return text[: cut.start()] if cut else text

@@ -1,9 +1,9 @@
 """No number in a report that the figure register does not account for (issue 9, item 4).
 
-Every number in the visible text of report.html (and of report.pdf, through pdftotext) of several
-periods of the sample pack must be the display of a registered figure of that period, or one of
-the kinds listed in ``register_numbers`` (dates, period labels, years, page numbers, identifiers,
-text quoted from the pack). The last test proves the check can fail: a section that prints a number
+Every number in the visible text of report.html (and of report.pdf, through pdftotext) of every
+period of the sample pack (one shared run, ``register_run``) must be the display of a registered
+figure of that period, or one of the kinds listed in ``register_numbers`` (dates, period labels,
+years, page numbers, identifiers, text quoted from the pack). The last test proves the check can fail: a section that prints a number
 around the register is caught.
 """
 
@@ -25,6 +25,7 @@ from register_numbers import (
     registered,
     unaccounted,
     visible_html_text,
+    wrapped_dates,
 )
 
 from audit_pipeline.pack.cache import load_pack_cached
@@ -99,3 +100,8 @@ def test_numbers_ignores_dates_codes_and_years():
         "1250",
         "29",
     ]
+
+
+def test_dates_wrapped_by_a_table_column_are_dates_and_nothing_else():
+    text = "a  31 March   7 items\nb  2014\nc  30       x\nd  September 12\ne  31 items\nf  and March\n"
+    assert numbers(wrapped_dates(text)) == ["7", "2014", "12", "31"]

@@ -3,7 +3,7 @@
 The register's entries name the XLSX files and their sheet rows (costs.xlsx has a blank row, so
 sheet rows are not record numbers); figures.json and figures.xlsx are published; the report links
 its figures to the "Figure register" appendix; no number in the HTML or the PDF is unregistered;
-the figure-check passes; the commentary is shown with live figures and as text; ``figures`` and
+the figure-check (``verify --figures``) passes; the commentary is shown with live figures and as text; ``figures`` and
 ``diff`` print and compare the registers.
 """
 
@@ -117,7 +117,7 @@ def test_no_unregistered_number_in_html_or_pdf(second_run, second_pack, period):
 
 @pytest.mark.parametrize("period", PERIODS)
 def test_the_figure_check_passes(second_run, period):
-    done = cli("figure-check", second_run / period)
+    done = cli("verify", "--figures", second_run / period)
     assert done.returncode == 0, done.stdout + done.stderr
     # XLSX transactions and thresholds left to their defaults are re-derived too.
     assert "NOT CHECKED service." not in done.stdout and "NOT CHECKED thresholds." not in done.stdout

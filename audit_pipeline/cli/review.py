@@ -1,4 +1,4 @@
-"""What reviewers and auditors use after a run: verify, signoff, figure-check, figures, diff, prune."""
+"""What reviewers and auditors use after a run: verify (and verify --figures), signoff, figures, diff, prune."""
 
 from __future__ import annotations
 
@@ -32,6 +32,12 @@ from audit_pipeline.errors import UsageError, printable
     help="Folder of section notebooks (default: notebooks/).",
 )
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Notebooks run at once (default: cores).")
+@click.option(
+    "--figures",
+    "figures_only",
+    is_flag=True,
+    help="The figure-check: re-derive every registered figure from its listed pack rows (nothing is run).",
+)
 def verify(
     period_dir: Path | None,
     all_periods: bool,
@@ -39,18 +45,26 @@ def verify(
     data_dir: Path | None,
     notebook_dir: Path | None,
     jobs: int | None,
+    figures_only: bool,
 ) -> None:
     """Re-execute a published period from its manifest and compare every file byte for byte.
 
-    Exits 0 when every file is reproduced, 1 when not (or when the pack changed since
-    publication: nothing is run then), 2 on bad usage. Never writes to the published folder.
+    With --figures, the figure-check instead: every figure of figures.json re-derived from the
+    pack rows it lists, by a simple path of its own, and compared with figures.json and
+    metrics.json. Exits 0 when every file is reproduced (every figure matches), 1 when not
+    (or when the pack changed since publication: nothing is run then), 2 on bad usage. Never
+    writes to the published folder.
     """
-    from audit_pipeline.errors import UsageError
     from audit_pipeline.run import verify as checks
     from audit_pipeline.settings import NOTEBOOK_DIR
 
     if all_periods == (period_dir is not None):
         raise UsageError("give either PERIOD_DIR or --all")
+    if figures_only:
+        if notebook_dir is not None or jobs is not None:
+            raise UsageError("--notebooks and --jobs re-execute a period; verify --figures runs nothing")
+        folders = checks.period_folders(out_dir) if all_periods else [period_dir]
+        sys.exit(0 if _figure_check(folders, data_dir) else 1)
     options = {
         "data_dir": data_dir,
         "notebook_dir": (notebook_dir or NOTEBOOK_DIR).resolve(),
@@ -104,7 +118,30 @@ def _refresh_index(programme_dir: Path) -> None:
     write_index(programme_dir, order, name)
 
 
-@cli.command(name="figure-check")
+def _figure_check(folders: list[Path], data_dir: Path | None) -> bool:
+    """The figure-check of each period folder, printed; ``True`` when no figure mismatches."""
+    from audit_pipeline.run.figurecheck import check_period, report_lines
+
+    for folder in folders:
+        if not (folder / "figures.json").is_file():
+            raise UsageError(f"{printable(str(folder))}: no figures.json here (give a published period folder)")
+    failed = []
+    for folder in folders:
+        if len(folders) > 1:
+            click.echo(f"figure-check: {printable(str(folder))}")
+        result = check_period(folder, data_dir)
+        for line in report_lines(result):
+            click.echo(line)
+        if not result.ok:
+            failed.append(folder)
+    if len(folders) > 1:
+        click.echo(f"{len(folders) - len(failed)} of {len(folders)} periods checked out")
+        for folder in failed:
+            click.echo(f"  mismatches in: {printable(str(folder))}")
+    return not failed
+
+
+@cli.command(name="figure-check", hidden=True)
 @click.argument("period_dir", type=click.Path(path_type=Path))
 @click.option(
     "--data",
@@ -114,16 +151,8 @@ def _refresh_index(programme_dir: Path) -> None:
     help="The data pack (default: the one in manifest.json).",
 )
 def figure_check(period_dir: Path, data_dir: Path | None) -> None:
-    """Re-derive every figure of a published period from its listed rows; exit 1 on any mismatch."""
-    from audit_pipeline.run.figurecheck import check_period, report_lines
-
-    if not (period_dir / "figures.json").is_file():
-        raise UsageError(f"{period_dir}: no figures.json here (give a published period folder)")
-    result = check_period(period_dir, data_dir)
-    for line in report_lines(result):
-        click.echo(line)
-    if not result.ok:
-        sys.exit(1)
+    """The older name of `verify --figures PERIOD_DIR`: the figure-check of one period; exit 1 on any mismatch."""
+    sys.exit(0 if _figure_check([period_dir], data_dir) else 1)
 
 
 @cli.command()

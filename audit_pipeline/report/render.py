@@ -128,14 +128,15 @@ def html_exporter():
 
 def render_html(pack, period: Period, notebooks: list[Path], manifest: dict | None = None) -> str:
     """The report's HTML from executed section notebooks (and the run's manifest, for provenance)."""
-    from audit_pipeline.report.register.collect import appendix_rows, collect_notebooks  # the figure register
+    from audit_pipeline.report.register import collect  # the figure register
 
     merged, sections = merge_notebooks(notebooks)
     resources = {"report": report_resources(pack, period, sections, manifest), "metadata": {"name": "report"}}
-    resources["report"]["register"] = appendix_rows(collect_notebooks(notebooks))
+    register = collect.appendix_rows(collect.collect_notebooks(notebooks))
+    resources["report"]["register"] = register
     resources["report"]["sections"].insert(len(sections), {"title": "Figure register", "anchor": "figure-register"})
     body, _ = html_exporter().from_notebook_node(merged, resources=resources)
-    return body
+    return body.replace(collect.APPENDIX_PLACE, collect.appendix_html(register), 1) if register else body
 
 
 def render_pdf(html: str, target: Path, base_url: Path) -> None:

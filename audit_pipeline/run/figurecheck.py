@@ -20,6 +20,8 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audit_pipeline.errors import UsageError
+
 TOLERANCE = 1e-6
 
 
@@ -180,6 +182,12 @@ def check_period(period_dir: Path, data_dir: Path | None = None) -> CheckResult:
     if data_dir is None:
         manifest = json.loads((period_dir / "manifest.json").read_text(encoding="utf-8"))
         data_dir = Path(manifest["inputs"]["data_dir"])
+        if not data_dir.is_dir():
+            raise UsageError(
+                f"the data pack recorded in the manifest is not there: {data_dir} (give it with --data DIR)"
+            )
+    elif not Path(data_dir).is_dir():
+        raise UsageError(f"--data {data_dir}: no such folder")
     pack, result, done = Pack(Path(data_dir)), CheckResult(), {}
     entries = sorted(document["figures"], key=lambda e: (e.get("check") or {}).get("op") == "rate")
     for entry in entries:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from markupsafe import escape
+
 from audit_pipeline.report.register.core import METADATA_KEY, anchor, shown_text
 
 # The last register collected, by the notebooks' paths, sizes and times: a period's figures.json,
@@ -116,3 +118,29 @@ def appendix_rows(entries: list[dict]) -> list[dict]:
             }
         )
     return rows
+
+
+APPENDIX_PLACE = "<!-- figure register entries -->"
+
+
+def appendix_html(rows: list[dict]) -> str:
+    """The appendix's entries (``appendix_rows``) as HTML, every text escaped as the template's ``| e``.
+
+    The report template leaves ``APPENDIX_PLACE`` in the appendix's list, and ``render.render_html``
+    puts these entries there once nbconvert has rendered the page: nbconvert parses and writes out
+    again every page it renders (BeautifulSoup), and for these thousands of elements that pass cost
+    more than the rest of the HTML rendering.
+    """
+    parts = []
+    for row in rows:
+        function = f'. Computed by <code class="token">{escape(row["function"])}</code>' if row["function"] else ""
+        parts.append(
+            f'<div class="register-entry" id="{escape(row["anchor"])}">\n'
+            f'<dt><span class="register-label">{escape(row["label"])}</span>: '
+            f'<span class="register-value">{escape(row["display"])}</span> '
+            f'<code class="token">{escape(row["id"])}</code></dt>\n'
+            f'<dd class="register-definition">{escape(row["definition"])}</dd>\n'
+            f'<dd class="register-inputs">Inputs: {escape(row["inputs"])}{function}.</dd>\n'
+            "</div>"
+        )
+    return "\n".join(parts)
