@@ -146,6 +146,11 @@ def test_chart_text_is_never_read_as_mathematics(label):
             "label": [label, "2013-14 Q2"],
             "central_programme_cumulative": [1.0, 2.0],
             "departmental_implementation_cumulative": [0.0, 1.0],
+            # every return collated (the counts say which amounts are known: ``charts.collated``)
+            "central_programme_actual_rows_to_date": [1, 2],
+            "central_programme_not_collated_to_date": [0, 0],
+            "departmental_implementation_actual_rows_to_date": [1, 2],
+            "departmental_implementation_not_collated_to_date": [0, 0],
         }
     )
     figure, alt = charts.cumulative_costs(series, None)

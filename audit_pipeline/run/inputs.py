@@ -5,7 +5,7 @@ metrics and figure register were computed (``keys.py``), with the very digests t
 key them, so the provenance can never name an input the report did not depend on,
 nor miss one it did:
 
-- a table keyed by period: "rows of periods up to <label>, and forecast rows", the
+- a table keyed by period: "rows of this period and earlier ones, and forecast rows", the
   digest of those rows (``keys.slice_digest``); rows of later periods are not read, so a
   correction to them leaves this report as it is;
 - any other table, the transactions and ``programme.yaml``: the whole file, its SHA-256;
@@ -25,6 +25,7 @@ from audit_pipeline.measures.periods import Period
 from audit_pipeline.pack.contract import TABLES
 
 WHOLE = "whole file"
+ROWS = "rows of this period and earlier ones, and forecast rows"  # no label: the report states its period
 
 
 def _file(pack, name: str) -> str:
@@ -45,14 +46,13 @@ def period_inputs(pack, period: Period, reads: dict[str, str]) -> dict[str, dict
             if digest == ABSENT:  # read, but the pack has none: nothing went in (the key knows)
                 continue
             if by_period(frame, name):
-                what = f"rows of periods up to {period.label}, and forecast rows"
-                inputs[_file(pack, name)] = {"read": what, "digest": digest}
+                inputs[_file(pack, name)] = {"read": ROWS, "digest": digest}
             else:
                 inputs[_file(pack, name)] = {"read": WHOLE, "digest": digest}
         elif name == "programme":
             inputs[_file(pack, "programme")] = {"read": WHOLE, "digest": digest}
         elif name == "commentary" and "commentary" in pack.files:
-            inputs[_file(pack, "commentary")] = {"read": f"the part for {period.label}", "digest": digest}
+            inputs[_file(pack, "commentary")] = {"read": "this period's part", "digest": digest}
         elif name == "findings":
             inputs["validation findings"] = {"read": "warnings about any file of the pack", "digest": digest}
     if fields and "programme" not in reads:
