@@ -7,8 +7,8 @@ session-scoped run is registered once and shared by every module that uses it.
 - ``rerendered``: the same command again into another folder, for byte-identity.
 - ``hostile``: a copy of the pack whose free text holds markup and script (HTML only).
 
-The two extra runs start in the background as soon as ``rendered`` is done, so they
-overlap the tests that only need the first run.
+Each is built once per session even when pytest-xdist runs several workers: the first worker
+that needs it builds it under a lock and the others reuse it (``fixtures_register._shared``).
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fixtures_register import _shared
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "ngss"
@@ -112,42 +114,34 @@ def hostile_pack(target: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def _runs(tmp_path_factory):
-    """Run the bundled pack once, then start the rerun and the hostile run in the background."""
-    base = tmp_path_factory.mktemp("reports")
-    _finish(start_pipeline(base / "first"), "pipeline run")
-    background = {
-        "rerun": start_pipeline(base / "second"),
-        # its own pack cache, so the hostile copy leaves nothing in the repository's cache
-        "hostile": start_pipeline(base / "hostile", hostile_pack(base / "hostile-pack"), "html", base / "cache"),
-    }
-    runs = {"first": Run(base / "first"), "second": Run(base / "second"), "hostile": Run(base / "hostile")}
-    yield runs, background
-    for process in background.values():
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+def _build(start: Callable[[Path], subprocess.Popen], what: str) -> Callable[[Path], Path]:
+    """A builder for ``_shared``: run ``start(folder)`` to the end; the folder."""
+
+    def build(base: Path) -> Path:
+        _finish(start(base), what)
+        return base
+
+    return build
 
 
 @pytest.fixture(scope="session")
-def rendered(_runs) -> Run:
-    """The bundled pack's latest period, rendered as HTML and PDF."""
-    runs, _ = _runs
-    return runs["first"]
+def rendered(tmp_path_factory) -> Run:
+    """The bundled pack's test period, rendered as HTML and PDF."""
+    return Run(_shared(tmp_path_factory, "reports-first", _build(start_pipeline, "pipeline run")))
 
 
 @pytest.fixture(scope="session")
-def rerendered(_runs) -> Run:
-    """A second run of the same command on the same inputs, into another folder."""
-    runs, background = _runs
-    _finish(background["rerun"], "second pipeline run")
-    return runs["second"]
+def rerendered(rendered, tmp_path_factory) -> Run:
+    """A second run of the same command on the same inputs, into another folder (after the first)."""
+    return Run(_shared(tmp_path_factory, "reports-second", _build(start_pipeline, "second pipeline run")))
 
 
 @pytest.fixture(scope="session")
-def hostile(_runs) -> Run:
+def hostile(tmp_path_factory) -> Run:
     """The period rendered (HTML only) from a pack whose free text holds markup and script."""
-    runs, background = _runs
-    _finish(background["hostile"], "pipeline run on the hostile pack")
-    return runs["hostile"]
+
+    def start(base: Path) -> subprocess.Popen:
+        # its own pack cache, so the hostile copy leaves nothing in the repository's cache
+        return start_pipeline(base / "out", hostile_pack(base / "pack"), "html", base / "cache")
+
+    return Run(_shared(tmp_path_factory, "reports-hostile", _build(start, "pipeline run on the hostile pack")) / "out")
