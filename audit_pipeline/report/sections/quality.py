@@ -324,8 +324,8 @@ def exception_checks(ctx: Context) -> tuple[list[tuple], list[tuple]]:
             )
         share = ctx.register.add(
             f"{key}.difference",
-            abs(pair["share"]) if pair["share"] is not None else None,
-            fmt.share(abs(pair["share"])) if pair["share"] is not None else "not a share of a zero forecast",
+            None if pd.isna(pair["share"]) else abs(pair["share"]),
+            "an amount against a zero forecast" if pd.isna(pair["share"]) else fmt.share(abs(pair["share"])),
             label=f"Actual against forecast, {pair['body_id']}, {pair[kind]}",
             unit="share",
             definition="(actual - forecast) / forecast, absolute, to 4 places.",
