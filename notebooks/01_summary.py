@@ -76,7 +76,9 @@ S.summary_text(ctx)
 # %% [markdown]
 # ### Conclusion
 #
-# The auditor's own conclusion, from the data pack's commentary.md.
+# The auditor's own conclusion, from the data pack's commentary.md. This report
+# writes no conclusion of its own: where the auditor has recorded none for the
+# period, it says so.
 
 # %%
 conclusion(ctx)

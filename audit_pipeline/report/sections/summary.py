@@ -235,7 +235,7 @@ def signal_rows(ctx: Context) -> pd.DataFrame:
         (
             s,
             "Bodies overdue to onboard (planned on or before the period end, not onboarded by then): "
-            f"at most {_default(reg, s['signal'], s['threshold'])}",
+            f"at most {_default(reg, s['signal'], s['threshold'])} (pipeline default)",
             f"{K.key(reg, f, 'onboarding.overdue')} of {K.key(reg, f, 'onboarding.bodies')} bodies overdue",
         )
     )
@@ -276,7 +276,7 @@ def signal_rows(ctx: Context) -> pd.DataFrame:
         (
             s,
             f"Overdue recommendations as a share of open ones (not started or in progress): below {limit} "
-            "(programme.yaml threshold recommendations_overdue_share_amber)",
+            "(threshold set in the programme's thresholds)",
             value,
         )
     )
@@ -286,9 +286,11 @@ def signal_rows(ctx: Context) -> pd.DataFrame:
     if cost_est is None:
         rule = "Implementation costs to date: no more than the high end of the implementation cost estimate in force"
     else:
+        # A point estimate is registered once, as its low end (as the headline's estimate range does).
+        bound = "low" if cost_est["low_gbp_m"] == cost_est["high_gbp_m"] else "high"
         rule = (
             "Implementation costs to date: no more than the high end of the implementation cost estimate in force, "
-            f"{K.estimate(reg, cost_est, 'high')} ({fmt.isolate(cost_est['scope'])}, as at {fmt.date(cost_est['as_at'])})"
+            f"{K.estimate(reg, cost_est, bound)} ({fmt.isolate(cost_est['scope'])}, as at {fmt.date(cost_est['as_at'])})"
         )
     rows.append((s, rule, f"{K.total_costs(reg, f, fmt.money(spent))} to date"))
 
@@ -314,7 +316,7 @@ def signal_rows(ctx: Context) -> pd.DataFrame:
         (
             s,
             "Self-reported KPI values for the period that miss their benchmark (values before a centre went live "
-            f"are not results and are not counted): at most {_default(reg, s['signal'], s['threshold'])}",
+            f"are not results and are not counted): at most {_default(reg, s['signal'], s['threshold'])} (pipeline default)",
             value,
         )
     )
@@ -333,7 +335,7 @@ def signal_rows(ctx: Context) -> pd.DataFrame:
         (
             s,
             f"KPI values for the period reported more than {K.threshold(reg, 'mi_late_days')} days after its end: "
-            f"at most {_default(reg, s['signal'], s['threshold'])}",
+            f"at most {_default(reg, s['signal'], s['threshold'])} (pipeline default)",
             value,
         )
     )
