@@ -199,7 +199,7 @@ def test_key_facts_give_denominators(pack):
     assert facts["recommendations in force implemented (5 recommendations made; 1 superseded)"] == "1 of 4"
     assert facts["participating bodies onboarded; 1 body overdue against plan"] == "2 of 5"
     assert (
-        facts["implementation costs to 30 September 2014, with 2 bodies' departmental costs not collated"]
+        facts["implementation costs to 30 September 2014; departmental costs of 2 bodies not collated"]
         == "at least £4 million"
     )
     assert (

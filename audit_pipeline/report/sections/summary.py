@@ -106,17 +106,18 @@ def key_facts(ctx: Context) -> HTML:
             K.total_costs(reg, f, fmt.money(spent)),
             f"implementation costs to {end}"
             + (
-                f", with {K.noun(key('costs.departmental_not_collated_bodies'), missing, 'body', 'bodies')}' departmental costs not collated"
+                f"; departmental costs of {K.noun(key('costs.departmental_not_collated_bodies'), missing, 'body', 'bodies')} not collated"
                 if missing
                 else ""
             ),
         ),
-        (key("savings.shared_services_to_date_gbp_m"), f"programme savings attributed to shared services to {end}"),
+        # Counts next: a money figure never follows "not collated" (which would read as a missing £0).
         (key("onboarding.customers_served"), "customers served by the bodies onboarded"),
         (
             f"{key('onboarding.onboarded')} of {key('onboarding.bodies')}",
             f"participating bodies onboarded; {K.noun(key('onboarding.overdue'), ob['overdue'], 'body', 'bodies')} overdue against plan",
         ),
+        (key("savings.shared_services_to_date_gbp_m"), f"programme savings attributed to shared services to {end}"),
         (
             f"{rec['implemented']} of {rec['in_force']}",
             f"recommendations in force implemented ({K.noun(rec['total'], n['total'], 'recommendation')} made; "
