@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from audit_pipeline.measures import onboarding, service
-from audit_pipeline.measures.periods import money_sum
+from audit_pipeline.measures.periods import lookup, money_sum
 
 # A self-reported KPI and the transaction-derived figure it is compared with: the KPI's unit,
 # a word its name must hold (or None), the derived figure, the factor that puts the derived
@@ -36,7 +36,7 @@ def before_go_live(kpi_rows: pd.DataFrame, centres: pd.DataFrame, periods: pd.Da
     ended before the centre went live. A centre with no go-live date is not checked (``checked`` false)."""
     early = onboarding.kpi_values_before_go_live(kpi_rows, centres, periods)
     live = centres.set_index("centre_id")["go_live_date"]
-    out = kpi_rows.assign(go_live_date=kpi_rows["centre_id"].map(live))
+    out = kpi_rows.assign(go_live_date=lookup(kpi_rows["centre_id"], live))
     out["checked"] = out["go_live_date"].notna()
     out["exception"] = out["_line"].isin(early["_line"])
     return out.reset_index(drop=True)
