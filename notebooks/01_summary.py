@@ -11,6 +11,9 @@
 #     - recommendations
 #     - recommendation_status
 #     - delivery_confidence
+#     - kpis
+#     - kpi_values
+#     - centres
 #     - programme
 #   jupytext:
 #     formats: ipynb,py:percent
@@ -29,8 +32,9 @@
 # %% [markdown]
 # ## Summary
 #
-# Where the programme stands at the end of the period: the headline figures with
-# the points they are judged against, then a summary written from the figures.
+# Where the programme stands at the end of the period: the key facts, the headline
+# figures with the points they are judged against, a summary written from the figures,
+# the auditor's conclusion, the signals and the official delivery confidence rating.
 
 # %% tags=["parameters"]
 from typing import Optional
@@ -47,6 +51,12 @@ ctx = load_context(data_dir, period_id)
 
 # %%
 S.title_block(ctx)
+
+# %% [markdown]
+# ### Key facts
+
+# %%
+S.key_facts(ctx)
 
 # %% [markdown]
 # ### Headline figures
@@ -66,19 +76,32 @@ S.summary_text(ctx)
 # %% [markdown]
 # ### Conclusion
 #
-# The auditor's own conclusion, from the data pack's commentary.md.
+# The auditor's own conclusion, from the data pack's commentary.md. This report
+# writes no conclusion of its own: where the auditor has recorded none for the
+# period, it says so.
 
 # %%
 conclusion(ctx)
 
 # %% [markdown]
-# ### Delivery confidence
+# ### Signals
 #
-# The official rating comes from the data pack. The derived rating is the
-# pipeline's own, from documented rules, and is never presented as official.
+# Each signal is a rule of this pipeline applied to the period's figures: its
+# threshold (from the data pack's programme.yaml where it sets one, otherwise the
+# pipeline's documented default), this period's value, and whether the threshold is
+# met. The signals are not a rating and are not combined into one.
 
 # %%
-S.ratings(ctx)
+S.signals_table(ctx)
+
+# %% [markdown]
+# ### Delivery confidence
+#
+# The official rating, from the data pack, is the only rating in this report; the
+# table says who gave it, for which period and where it comes from.
+
+# %%
+S.delivery_confidence(ctx)
 
 # %%
 commentary(ctx, "Summary")

@@ -7,6 +7,10 @@
 #     - costs
 #     - savings
 #     - bodies
+#     - centres
+#     - kpis
+#     - kpi_values
+#     - transactions
 #     - findings
 #     - programme
 #   jupytext:
@@ -26,8 +30,9 @@
 # %% [markdown]
 # ## Data quality
 #
-# Every warning raised when the data pack was validated and every return not
-# collated. The inputs and code behind this report are listed under Provenance,
+# Every warning raised when the data pack was validated, every return not
+# collated, and the exceptions register: plausibility checks on the period's data,
+# each with its rule and tolerance, listed whether or not it finds anything. The inputs and code behind this report are listed under Provenance,
 # at the end of the report, from the run's manifest.
 
 # %% tags=["parameters"]
@@ -54,6 +59,18 @@ S.warnings_table(ctx)
 
 # %%
 S.not_collated_table(ctx)
+
+# %% [markdown]
+# ### Exceptions register
+#
+# Each check compares figures that should agree or could not have existed; an
+# exception is listed for follow-up with the supplier, never corrected here.
+
+# %%
+S.exceptions_register(ctx)
+
+# %%
+S.exceptions_list(ctx)
 
 # %%
 commentary(ctx, "Data quality")

@@ -15,7 +15,7 @@ from audit_pipeline.measures import finance, onboarding, recommendations, servic
 from audit_pipeline.measures import periods as P
 from audit_pipeline.measures.summary import key_figures, official_rating
 from audit_pipeline.pack.load import load_pack
-from audit_pipeline.report.narrative import derived_rating, executive_summary
+from audit_pipeline.report.narrative import executive_summary
 from audit_pipeline.report.register.core import Register, plain
 
 HAND = Path(__file__).parent / "fixtures" / "hand_pack"
@@ -247,14 +247,6 @@ def test_official_rating_falls_back_to_latest_earlier(pack):
     t = pack.tables
     rating = official_rating(t["delivery_confidence"], t["periods"], P.period_of(t["periods"], "B"))
     assert rating["rating"] == "amber" and rating["period_id"] == "A" and rating["current"] is False
-
-
-def test_derived_rating_is_labelled_and_follows_its_rules(pack):
-    figs = figures(pack, "B")
-    derived = derived_rating(figs, pack.programme["thresholds"])
-    # 1 of 3 due bodies overdue (33% >= 25%): 2 points; 2 of 3 open recs overdue (>= 50%): 2 points -> red
-    assert derived["rating"] == "red"
-    assert "not the official" in derived["label"]
 
 
 def test_executive_summary_says_at_least_and_keeps_attributions_apart(pack):

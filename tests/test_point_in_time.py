@@ -277,8 +277,12 @@ ONBOARDING_SENTENCE = re.compile(
     r"(?P<customers>[\d,]+) customers; (?P<overdue>\d+) bod(?:y was|ies were) overdue"
 )
 RECOMMENDATION_SENTENCE = re.compile(
-    r"Of (?P<total>\d+) recommendations? tracked, (?P<implemented>\d+) had been implemented \((?P<sources>[^)]*)\), "
-    r"(?P<in_progress>\d+) in progress and (?P<not_started>\d+) not started; (?P<overdue>\d+) overdue"
+    r"Of (?P<total>\d+) recommendations? made by the end of [^,]+, "
+    r"(?:(?P<superseded>\d+) had been superseded, leaving (?P<in_force>\d+) in force"
+    r"|none had been superseded, so all (?P<all_in_force>\d+) were in force); "
+    r"(?P<implemented>\d+) of the (?P<in_force_again>\d+) in force had been implemented \((?P<sources>[^)]*)\), "
+    r"(?P<in_progress>\d+) in progress and (?P<not_started>\d+) not started(?:; (?P<not_implemented>\d+) will not be implemented)?; "
+    r"(?P<overdue>\d+) overdue"
 )
 
 
@@ -288,11 +292,11 @@ def summary_counts(ctx: Context) -> tuple[dict, dict, dict]:
     ob, rec = ONBOARDING_SENTENCE.search(text), RECOMMENDATION_SENTENCE.search(text)
     assert ob and rec, f"summary sentences not found in: {text}"
     sources = {m[3]: (int(m[1]), int(m[2])) for m in re.finditer(r"(\d+) of (\d+) from ([^;]+)", rec["sources"])}
-    return (
-        {k: number(v) for k, v in ob.groupdict().items()},
-        {k: number(v) for k, v in rec.groupdict().items() if k != "sources"},
-        sources,
-    )
+    counts = {k: number(v) for k, v in rec.groupdict().items() if k != "sources" and v is not None}
+    if "all_in_force" in counts:  # "none had been superseded, so all N were in force"
+        counts["superseded"], counts["in_force"] = 0, counts.pop("all_in_force")
+    assert counts.pop("in_force_again") == counts["in_force"] == counts["total"] - counts["superseded"]
+    return {k: number(v) for k, v in ob.groupdict().items()}, counts, sources
 
 
 def period_ids() -> list[str]:
@@ -339,13 +343,80 @@ def test_summary_counts_match_the_tables(ngss, period_id):
     }
     assert by_source == sources
     assert sum(total for _, total in sources.values()) == rec["total"]
-    assert f"{rec['implemented']} of {rec['total']}" in headline
+    assert (
+        f"{rec['implemented']} of {rec['in_force']} recommendations in force; {rec['superseded']} superseded"
+        in headline
+    )
+    assert status.count("Superseded") == rec["superseded"]
     refs = {r["Ref"] for r in tracker}
     assert {r["Ref"] for r in table_rows(recommendations_section.changes_table(ctx))} <= refs
     evidence = [
         li.get_text().split(" ")[0] for li in html_of(recommendations_section.evidence_list(ctx)).find_all("li")
     ]
     assert set(evidence) <= refs
+
+
+SIGNAL_VALUES = {
+    "Overdue onboarding": re.compile(r"^(?P<value>\d+) of (?P<of>\d+) bodies overdue$"),
+    "Overdue recommendations": re.compile(r"^(?P<value>\d+) of (?P<of>\d+) open recommendations overdue"),
+    "KPIs missing their benchmark": re.compile(
+        r"^(?P<value>\d+) of (?P<of>\d+) benchmarked KPI values missed their benchmark(?:; (?P<early>\d+) reported before)?"
+    ),
+    "Late management information (MI)": re.compile(r"^(?P<value>\d+) of (?P<of>\d+) KPI values reported late"),
+}
+
+
+@pytest.mark.parametrize("period_id", period_ids())
+def test_signals_match_the_summary_and_the_tables(ngss, period_id):
+    """Every count the signals table quotes equals the summary's and the other sections' tables."""
+    ctx = context(ngss, period_id)
+    ob, rec, _ = summary_counts(ctx)
+    shown = {r["Signal"]: r for r in table_rows(summary_section.signals_table(ctx))}
+    assert list(shown) == [
+        "Overdue onboarding",
+        "Overdue recommendations",
+        "Costs against the estimate",
+        *list(SIGNAL_VALUES)[2:],
+    ]
+    got = {name: SIGNAL_VALUES[name].match(shown[name]["This period"]) for name in SIGNAL_VALUES}
+    assert all(got.values()), shown
+    assert (number(got["Overdue onboarding"]["value"]), number(got["Overdue onboarding"]["of"])) == (
+        ob["overdue"],
+        ob["bodies"],
+    )
+    assert number(got["Overdue recommendations"]["value"]) == rec["overdue"]
+    assert number(got["Overdue recommendations"]["of"]) == rec["in_progress"] + rec["not_started"]
+    # KPIs: the service section's KPI table, values flagged before go-live not counted as results.
+    kpis = table_rows(service_section.kpi_table(ctx))
+    results = [r for r in kpis if r["Flag"] == "None" and r["Against benchmark"] != "No benchmark"]
+    kpi = got["KPIs missing their benchmark"]
+    assert number(kpi["of"]) == len(results)
+    assert number(kpi["value"]) == sum(r["Against benchmark"] == "Misses benchmark" for r in results)
+    assert number(kpi["early"] or "0") == sum(r["Flag"] != "None" for r in kpis)
+    late = got["Late management information (MI)"]
+    assert number(late["of"]) == len(kpis)
+    assert number(late["value"]) == sum(r["Reported"].startswith("Late") for r in kpis)
+    timeliness = {r["Period"]: r for r in table_rows(service_section.mi_timeliness_table(ctx))}
+    if kpis:
+        assert number(timeliness[ctx.period.label]["Reported late"]) == number(late["value"])
+        assert number(timeliness[ctx.period.label]["KPI values"]) == number(late["of"])
+    # Costs: the same figure as the headline tile.
+    headline = {
+        dt.get_text(): dd.get_text()
+        for dt, dd in zip(
+            html_of(summary_section.headlines(ctx)).select("dt"),
+            html_of(summary_section.headlines(ctx)).select("dd.figure"),
+            strict=True,
+        )
+    }
+    assert shown["Costs against the estimate"]["This period"] == headline["Implementation costs to date"] + " to date"
+    # A signal that is not met says so in words, never by colour.
+    assert {r["Threshold met"].split(":")[0] for r in shown.values()} <= {
+        "Met",
+        "Not met",
+        "Met on the returns collated; the total is incomplete",
+        "Not assessed",
+    }
 
 
 def test_every_period_chart_series_uses_the_same_rules(ngss):

@@ -1,7 +1,7 @@
 """Generated sentences: the figures of ``measures`` told in plain English, in the report's number style.
 
-Measures compute; this module words what they computed (the executive summary, the basis of
-the derived rating, the KPIs a centre reported). Sections call it; it never computes a figure
+Measures compute; this module words what they computed (the executive summary, the KPIs a
+centre reported). Sections call it; it never computes a figure
 that ``measures`` does not already give.
 """
 
@@ -11,40 +11,8 @@ from collections.abc import Iterable
 
 from audit_pipeline.measures import finance
 from audit_pipeline.measures.periods import Period
-from audit_pipeline.measures.summary import derived_concerns
 from audit_pipeline.report import fmt
 from audit_pipeline.report.register import catalogue as K
-
-DERIVED_LABEL = "Derived by this pipeline from its own rules; not the official delivery confidence rating"
-
-
-def concern_text(concern: dict, reg=None, figures: dict | None = None) -> str:
-    """One concern behind the derived rating, in words: ``2 bodies overdue to onboard``.
-
-    With a register, the count is the registered figure (``onboarding.overdue``, ``recommendations.overdue``).
-    """
-    n = concern["count"]
-    if concern["concern"] == "onboarding_overdue":
-        shown = K.key(reg, figures, "onboarding.overdue") if reg is not None else fmt.count(n)
-        return f"{K.noun(shown, n, 'body', 'bodies')} overdue to onboard"
-    if concern["concern"] == "recommendations_overdue":
-        shown = (
-            reg.again("recommendations.overdue")
-            if reg is not None and "recommendations.overdue" in reg.entries
-            else fmt.count(n)
-        )
-        return f"{K.noun(shown, n, 'recommendation')} overdue"
-    return "costs to date above the implementation cost estimate"
-
-
-def derived_rating(figures: dict, thresholds: dict, reg=None) -> dict:
-    """The derived rating (``measures.summary.derived_concerns``) with its reasons in words and its label.
-
-    Always labelled as derived: it is never the official delivery confidence rating.
-    """
-    derived = derived_concerns(figures, thresholds)
-    reasons = [concern_text(c, reg, figures) for c in derived["concerns"]]
-    return {"rating": derived["rating"], "reasons": reasons, "label": DERIVED_LABEL}
 
 
 def reported_kpis(items: Iterable[tuple[str, float, str]]) -> str | None:
@@ -85,6 +53,24 @@ def recommendation_counts(reg, figures: dict) -> dict:
         track["reported_not_confirmed"],
         "Recommendations reported implemented, not confirmed",
         "Recommendations whose latest row's reported_status is implemented and whose status is not.",
+    )
+    # Recommendations in force: the denominator of the implementation rate, stated wherever a share is quoted.
+    in_force = set(track.loc[track["status"] != "superseded", "rec_id"])
+    recs = reg.pack.tables["recommendations"]
+    shown["in_force"] = reg.add(
+        "recommendations.in_force",
+        len(in_force),
+        fmt.count(len(in_force)),
+        label="Recommendations in force",
+        unit="recommendations",
+        definition="Recommendations in scope whose status at P is not superseded (total - superseded).",
+        inputs=[
+            reg.rows(
+                "recommendations", recs["rec_id"].isin(in_force), f"in scope at {reg.period.period_id}, not superseded"
+            )
+        ],
+        function=K.M + "recommendations.recommendation_figures",
+        check={"op": "count"},
     )
     rec = figures["recommendations"]
     shown["implementation_rate"] = reg.add(
@@ -183,8 +169,19 @@ def executive_summary(pack, period: Period, figures: dict, reg) -> list[str]:
     )
     rec, n = recommendation_counts(reg, figures), figures["recommendations"]
     sources = "; ".join(f"{i} of {t_} from {fmt.isolate(k)}" for k, (i, t_) in rec["by_source"].items())
-    sentence = f"Of {K.noun(rec['total'], n['total'], 'recommendation')} tracked, {rec['implemented']} had been implemented ({sources})"
-    sentence += f", {rec['in_progress']} in progress and {rec['not_started']} not started; {rec['overdue']} overdue"
+    # Denominators explicit: the recommendations made, those superseded, and those in force.
+    sentence = (
+        f"Of {K.noun(rec['total'], n['total'], 'recommendation')} made by the end of {fmt.isolate(period.label)}, "
+    )
+    if n["superseded"]:
+        sentence += f"{rec['superseded']} had been superseded, leaving {rec['in_force']} in force; "
+    else:
+        sentence += f"none had been superseded, so all {rec['in_force']} were in force; "
+    sentence += f"{rec['implemented']} of the {rec['in_force']} in force had been implemented ({sources})"
+    sentence += f", {rec['in_progress']} in progress and {rec['not_started']} not started"
+    if n["not_implemented"]:
+        sentence += f"; {rec['not_implemented']} will not be implemented"
+    sentence += f"; {rec['overdue']} overdue"
     sentences.append(sentence + ".")
     if n["reported_not_confirmed"]:
         sentences.append(

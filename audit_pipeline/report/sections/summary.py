@@ -1,4 +1,10 @@
-"""Section 01, notebooks/01_summary: title, headline figures, executive summary, delivery confidence."""
+"""Section 01, notebooks/01_summary: title, key facts, headline figures, executive summary, signals,
+delivery confidence.
+
+The pipeline gives no rating of its own: the official delivery confidence rating is the only
+rating shown (with who gave it, for which period and from which source), and the signals table
+states each rule, its threshold, this period's value and whether the threshold is met.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,9 @@ import pandas as pd
 from IPython.display import HTML
 
 from audit_pipeline.measures import finance
+from audit_pipeline.measures import service as SV
+from audit_pipeline.measures import summary as MS
+from audit_pipeline.measures.onboarding import kpi_values_before_go_live
 from audit_pipeline.measures.summary import official_rating
 from audit_pipeline.report import display, fmt, narrative
 from audit_pipeline.report.context import Context
@@ -62,10 +71,11 @@ def headlines(ctx: Context) -> HTML:
             f"{key('onboarding.onboarded')} of {key('onboarding.bodies')} bodies onboarded; {key('onboarding.overdue')} overdue",
         ),
         (
-            "Recommendations implemented",
-            f"{rec['implemented']} of {rec['total']}",
-            f"Implementation rate {rec['implementation_rate']}; {rec['overdue']} overdue"
-            + (f". By source: {by_source}" if by_source else ""),
+            "Recommendations implemented (of those in force)",
+            f"{rec['implemented']} of {rec['in_force']}",
+            f"{rec['implemented']} of {rec['in_force']} recommendations in force; {rec['superseded']} superseded; "
+            f"{rec['total']} made. Implementation rate {rec['implementation_rate']}; {rec['overdue']} overdue"
+            + (f". By source, implemented of made: {by_source}" if by_source else ""),
         ),
     ]
     return HTML(display.headline_html(items))
@@ -77,31 +87,288 @@ def summary_text(ctx: Context) -> HTML:
     return display.paragraphs(narrative.executive_summary(ctx.pack, ctx.period, ctx.figures, ctx.register))
 
 
+# ---- key facts ---------------------------------------------------------------------------------
+
+
 @section
-def ratings(ctx: Context) -> HTML:
-    """The official delivery confidence rating (if any) beside the pipeline's derived rating."""
+def key_facts(ctx: Context) -> HTML:
+    """The key facts box: a few headline figures, each with a one-line label (every number registered)."""
+    f, reg = ctx.figures, ctx.register
+    key = lambda path: K.key(reg, f, path)  # noqa: E731
+    c, ob = f["costs"], f["onboarding"]
+    rec = narrative.recommendation_counts(reg, f)
+    n = f["recommendations"]
+    spent = c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"]
+    missing = c["departmental_not_collated_bodies"]
+    end = fmt.date(ctx.period.end)
+    facts = [
+        (
+            K.total_costs(reg, f, fmt.money(spent)),
+            f"implementation costs to {end}"
+            + (
+                f"; departmental costs of {K.noun(key('costs.departmental_not_collated_bodies'), missing, 'body', 'bodies')} not collated"
+                if missing
+                else ""
+            ),
+        ),
+        # Counts next: a money figure never follows "not collated" (which would read as a missing £0).
+        (key("onboarding.customers_served"), "customers served by the bodies onboarded"),
+        (
+            f"{key('onboarding.onboarded')} of {key('onboarding.bodies')}",
+            f"participating bodies onboarded; {K.noun(key('onboarding.overdue'), ob['overdue'], 'body', 'bodies')} overdue against plan",
+        ),
+        (key("savings.shared_services_to_date_gbp_m"), f"programme savings attributed to shared services to {end}"),
+        (
+            f"{rec['implemented']} of {rec['in_force']}",
+            f"recommendations in force implemented ({K.noun(rec['total'], n['total'], 'recommendation')} made; "
+            f"{rec['superseded']} superseded)",
+        ),
+    ]
     official = official_rating(ctx.tables["delivery_confidence"], ctx.tables["periods"], ctx.period)
-    derived = narrative.derived_rating(ctx.figures, ctx.thresholds, ctx.register)
-    rows = []
     if official:
-        when = "this period" if official["current"] else f"latest available, from {official['period_id']}"
-        assessor = official["assessor"] or "assessor not stated"
-        rows.append(
-            ("Official delivery confidence", fmt.words(official["rating"]), f"{fmt.isolate(assessor)} ({when})")
+        facts.append((fmt.words(official["rating"]), f"official delivery confidence rating ({_given(ctx, official)})"))
+    frame = pd.DataFrame(facts, columns=["figure", "label"])
+    return HTML(
+        '<div class="key-facts">'
+        + display.table_html(
+            frame, f"Key facts at {fmt.isolate(ctx.period.label)}", {"figure": "Figure", "label": "What it is"}
         )
+        + "</div>"
+    )
+
+
+# ---- the official rating and the signals --------------------------------------------------------
+
+
+def _given(ctx: Context, official: dict) -> str:
+    """``given by <assessor> for <period> (as at <date>)``: who gave the official rating and when."""
+    labels = ctx.tables["periods"].set_index("period_id")["label"]
+    who = fmt.isolate(official["assessor"]) if official["assessor"] else "assessor not stated"
+    return f"given by {who} for {fmt.isolate(labels[official['period_id']])}, as at {fmt.date(official['as_at'])}"
+
+
+@section
+def delivery_confidence(ctx: Context) -> HTML:
+    """The official delivery confidence rating (if any), who gave it, for which period, and its source."""
+    official = official_rating(ctx.tables["delivery_confidence"], ctx.tables["periods"], ctx.period)
+    name = ctx.pack.file_name("delivery_confidence") or "delivery_confidence.csv"
+    if official is None:
+        row = ("Not available", "The data pack holds no official rating up to this period.", name)
     else:
-        rows.append(
-            (
-                "Official delivery confidence",
-                "Not available",
-                "The data pack holds no official rating up to this period",
-            )
-        )
-    reasons = "; ".join(derived["reasons"]) or "no concerns under the pipeline's rules"
-    rows.append(("Derived rating", fmt.words(derived["rating"]), f"{derived['label']}. Basis: {reasons}."))
-    frame = pd.DataFrame(rows, columns=["what", "rating", "basis"])
+        when = "This period's rating" if official["current"] else "The latest rating available (none for this period)"
+        source = official["source"] or f"Data pack, {name}"
+        row = (fmt.words(official["rating"]), f"{when}: {_given(ctx, official)}.", source)
+    frame = pd.DataFrame([row], columns=["rating", "given", "source"])
     return display.table(
         frame,
-        "Delivery confidence: official rating and the pipeline's derived rating",
-        {"what": "Rating", "rating": "Value", "basis": "Source and basis"},
+        "Delivery confidence: the official rating, the only rating in this report",
+        {"rating": "Official rating", "given": "Given by and when", "source": "Source"},
+    )
+
+
+SIGNAL_NAMES = {
+    "onboarding_overdue": "Overdue onboarding",
+    "recommendations_overdue": "Overdue recommendations",
+    "costs_against_estimate": "Costs against the estimate",
+    "kpis_missing_benchmark": "KPIs missing their benchmark",
+    "mi_late": "Late management information (MI)",
+}
+STATUS_WORDS = {
+    MS.MET: "Met",
+    MS.NOT_MET: "Not met",
+    MS.MET_INCOMPLETE: "Met on the returns collated; the total is incomplete",
+    MS.NOT_ASSESSED: "Not assessed",
+}
+
+
+def _default(reg, name: str, value) -> str:
+    """A signal threshold that programme.yaml has no key for: the pipeline's documented default."""
+    return reg.add(
+        f"signals.{name}.threshold",
+        value,
+        fmt.count(value),
+        label=f"Signal threshold: {SIGNAL_NAMES[name].lower()} (default)",
+        unit="count",
+        definition=f"The pipeline's default threshold (measures.summary.SIGNAL_DEFAULTS) for the signal {name}.",
+        inputs=[],
+        function=K.M + "summary.signal_thresholds",
+        check=None,
+    )
+
+
+def _rows(reg, name: str, what: str, table: str, mask, words: str) -> str:
+    """A count behind a signal, with the rows it counts."""
+    return K.count_rows(
+        reg,
+        f"signals.{name}.{what}",
+        f"{SIGNAL_NAMES[name]}: {words}",
+        f"{words[:1].upper()}{words[1:]} (rows counted).",
+        [reg.rows(table, mask, words)],
+        K.M + "summary.signals",
+    )
+
+
+def _kpi_rows(ctx: Context) -> pd.DataFrame:
+    """The KPI values of the period (``service.kpi_table``), each flagged when before its centre went live."""
+    t = ctx.tables
+    rows = SV.kpi_table(t["kpis"], t["kpi_values"], ctx.period, ctx.thresholds["mi_late_days"])
+    early = kpi_values_before_go_live(rows, t["centres"], t["periods"])
+    return rows.assign(before_go_live=rows["_line"].isin(early["_line"]))
+
+
+def signal_rows(ctx: Context) -> pd.DataFrame:
+    """The signals of the period as table rows (signal, rule and threshold, this period, met), registered."""
+    f, reg, t = ctx.figures, ctx.register, ctx.tables
+    now = finance.estimates_in_force(t["estimates"], ctx.period.end)
+    cost_est = finance.find_estimate(now, "implementation_cost")
+    kpis = _kpi_rows(ctx)
+    found = {
+        s["signal"]: s
+        for s in MS.signals(f, ctx.thresholds, kpis, None if cost_est is None else float(cost_est["high_gbp_m"]))
+    }
+    rec = narrative.recommendation_counts(reg, f)
+    values = t["kpi_values"]
+    lines = lambda mask: values["_line"].isin(kpis.loc[mask, "_line"])  # noqa: E731
+    rows = []
+
+    s = found["onboarding_overdue"]
+    rows.append(
+        (
+            s,
+            "Bodies overdue to onboard (planned on or before the period end, not onboarded by then): "
+            f"at most {_default(reg, s['signal'], s['threshold'])} (pipeline default)",
+            f"{K.key(reg, f, 'onboarding.overdue')} of {K.key(reg, f, 'onboarding.bodies')} bodies overdue",
+        )
+    )
+
+    s = found["recommendations_overdue"]
+    track = K.tracker(reg)
+    recs = t["recommendations"]
+    open_ids = set(track.loc[track["status"].isin(("not_started", "in_progress")), "rec_id"])
+    open_shown = _rows(
+        reg,
+        s["signal"],
+        "open",
+        "recommendations",
+        recs["rec_id"].isin(open_ids),
+        "open recommendations in scope (not started or in progress)",
+    )
+    key = MS.SIGNAL_PROGRAMME_THRESHOLDS[s["signal"]]
+    K.threshold(reg, key, unit="share")
+    limit = reg.again(f"thresholds.{key}", fmt.share(s["threshold"]))
+    value = f"{rec['overdue']} of {open_shown} open recommendations overdue"
+    if s["share"] is not None:
+        value += (
+            " ("
+            + reg.add(
+                f"signals.{s['signal']}.share",
+                s["share"],
+                fmt.share(s["share"]),
+                label="Overdue recommendations as a share of open ones",
+                unit="share",
+                definition="Recommendations overdue / recommendations in scope not started or in progress, to 4 places.",
+                inputs=[],
+                function=K.M + "summary.signals",
+                check=None,
+            )
+            + ")"
+        )
+    rows.append(
+        (
+            s,
+            f"Overdue recommendations as a share of open ones (not started or in progress): below {limit} "
+            "(threshold set in the programme's thresholds)",
+            value,
+        )
+    )
+
+    s = found["costs_against_estimate"]
+    spent = f["costs"]["central_programme_to_date_gbp_m"] + f["costs"]["departmental_to_date_gbp_m"]
+    if cost_est is None:
+        rule = "Implementation costs to date: no more than the high end of the implementation cost estimate in force"
+    else:
+        # A point estimate is registered once, as its low end (as the headline's estimate range does).
+        bound = "low" if cost_est["low_gbp_m"] == cost_est["high_gbp_m"] else "high"
+        rule = (
+            "Implementation costs to date: no more than the high end of the implementation cost estimate in force, "
+            f"{K.estimate(reg, cost_est, bound)} ({fmt.isolate(cost_est['scope'])}, as at {fmt.date(cost_est['as_at'])})"
+        )
+    rows.append((s, rule, f"{K.total_costs(reg, f, fmt.money(spent))} to date"))
+
+    s = found["kpis_missing_benchmark"]
+    results = kpis["benchmark"].notna() & ~kpis["before_go_live"]
+    misses = results & (kpis["against_benchmark"] == "Misses benchmark")
+    value = (
+        f"{_rows(reg, s['signal'], 'value', 'kpi_values', lines(misses), 'KPI values of the period missing their benchmark')} of "
+        f"{_rows(reg, s['signal'], 'of', 'kpi_values', lines(results), 'KPI values of the period with a benchmark')} "
+        "benchmarked KPI values missed their benchmark"
+    )
+    if kpis["before_go_live"].any():
+        early = _rows(
+            reg,
+            s["signal"],
+            "before_go_live",
+            "kpi_values",
+            lines(kpis["before_go_live"]),
+            "KPI values of the period before the centre went live",
+        )
+        value += f"; {early} reported before the centre went live, not counted"
+    rows.append(
+        (
+            s,
+            "Self-reported KPI values for the period that miss their benchmark (values before a centre went live "
+            f"are not results and are not counted): at most {_default(reg, s['signal'], s['threshold'])} (pipeline default)",
+            value,
+        )
+    )
+
+    s = found["mi_late"]
+    late = kpis["late"].fillna(False).astype(bool)
+    value = (
+        f"{_rows(reg, s['signal'], 'value', 'kpi_values', lines(late), 'KPI values of the period reported late')} of "
+        f"{_rows(reg, s['signal'], 'of', 'kpi_values', lines(kpis['kpi_id'].notna()), 'KPI values reported for the period')} "
+        "KPI values reported late"
+    )
+    undated = kpis["reported_on"].isna()
+    if undated.any():
+        value += f"; {_rows(reg, s['signal'], 'undated', 'kpi_values', lines(undated), 'KPI values of the period without a reporting date')} without a reporting date"
+    rows.append(
+        (
+            s,
+            f"KPI values for the period reported more than {K.threshold(reg, 'mi_late_days')} days after its end: "
+            f"at most {_default(reg, s['signal'], s['threshold'])} (pipeline default)",
+            value,
+        )
+    )
+    reasons = {
+        "costs_against_estimate": "no implementation cost estimate in the pack",
+        "kpis_missing_benchmark": "no KPI value with a benchmark reported for the period",
+        "mi_late": "no KPI values reported for the period",
+        "onboarding_overdue": "no participating bodies",
+    }
+    return pd.DataFrame(
+        [
+            {
+                "signal": s["signal"],
+                "name": SIGNAL_NAMES[s["signal"]],
+                "rule": rule,
+                "value": value,
+                "status": s["status"],
+                "met": STATUS_WORDS[s["status"]]
+                + (f": {reasons[s['signal']]}" if s["status"] == MS.NOT_ASSESSED else ""),
+            }
+            for s, rule, value in rows
+        ]
+    )
+
+
+@section
+def signals_table(ctx: Context) -> HTML:
+    """Each signal: its rule and threshold, this period's value, and whether the threshold is met."""
+    frame = signal_rows(ctx)
+    return display.table(
+        frame,
+        f"Signals at {fmt.isolate(ctx.period.label)}: each rule, its threshold, this period's value and whether "
+        "it is met (rules of this pipeline, not a rating)",
+        {"name": "Signal", "rule": "Rule and threshold", "value": "This period", "met": "Threshold met"},
     )
