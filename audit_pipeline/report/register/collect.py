@@ -23,7 +23,8 @@ class RegisterConflict(ValueError):
     """The same figure id was shown with two different values."""
 
 
-def _output_entries(output) -> list[dict]:
+def output_entries(output) -> list[dict]:
+    """The register entries one notebook output carries (``core.section``)."""
     metadata = output.get("metadata") or {}
     entries = metadata.get(METADATA_KEY)
     if entries is None:  # IPython nests a repr's metadata under its mime type
@@ -36,7 +37,7 @@ def notebook_entries(nb) -> list[dict]:
     found = []
     for cell in nb["cells"]:
         for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            found += _output_entries(output)
+            found += output_entries(output)
     return found
 
 
