@@ -142,20 +142,21 @@ def figure_ends(text: str) -> list[tuple[int, bool]]:
 
 
 def default_source(entries: list[dict], tables: list[str]) -> str:
-    """A default Source line's text: the files the figures were read from and their rows' ``source``
-    values; else the pack tables read (``tables``)."""
-    files, cited = [], []
+    """A default Source line's text: the pack tables read (those the figures were computed from, then
+    any other the output read, ``tables``) and the ``source`` values of the rows the figures used."""
+    named, cited = [], []
     for entry in entries:
         for item in entry.get("inputs") or []:
-            if item.get("file") and item["file"] not in files and item.get("table") not in FRAME_TABLES:
-                files.append(item["file"])
+            if item.get("table") and item["table"] not in named:
+                named.append(item["table"])
             cited += [s for s in item.get("sources") or [] if s not in cited]
-    if not files:
-        named = [t for t in tables if t not in FRAME_TABLES and ":" not in t] or [t for t in tables if ":" not in t]
-        return "the programme's data pack" + (f" (tables {', '.join(named)})." if named else ".")
-    text = f"the programme's data pack ({', '.join(files)})"
+    named += [t for t in tables if t not in named and ":" not in t and t != "files"]
+    shown = [t for t in named if t not in FRAME_TABLES] or named
+    text = "the programme's data pack" + (
+        f", {'table' if len(shown) == 1 else 'tables'} {', '.join(shown)}" if shown else ""
+    )
     if cited:
-        text += "; the rows cite: " + "; ".join(sorted(cited))
+        text += "; its rows cite: " + "; ".join(sorted(cited))
     return text + "."
 
 
@@ -227,7 +228,7 @@ def number_report(html: str) -> tuple[str, Scan]:
 def complete_sources(cell, tables: list[str]) -> None:
     """Give every table and chart in a code cell's HTML outputs a Source line (``add_default_sources``),
     from the register entries the output carries and the pack tables its notebook reads."""
-    from audit_pipeline.report.register.collect import output_entries
+    from audit_pipeline.report.register.collect import output_entries, output_reads
 
     if cell.get("cell_type") != "code":
         return
@@ -237,6 +238,6 @@ def complete_sources(cell, tables: list[str]) -> None:
             continue
         text = data["text/html"]
         text = "".join(text) if isinstance(text, list) else text
-        completed = add_default_sources(text, output_entries(output), tables)
+        completed = add_default_sources(text, output_entries(output), output_reads(output) or tables)
         if completed != text:
             data["text/html"] = completed

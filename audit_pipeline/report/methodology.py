@@ -65,7 +65,9 @@ def threshold_rows(thresholds: dict, entries: list[dict]) -> list[tuple[str, str
         words = name.replace("_", " ")
         display = shown.get(f"thresholds.{name}", str(value))
         unit = " days" if name.endswith("_days") or "_days_" in name else ""
-        rows.append((words[:1].upper() + words[1:], THRESHOLD_RULES.get(name, "A threshold of the programme."), display + unit))
+        rows.append(
+            (words[:1].upper() + words[1:], THRESHOLD_RULES.get(name, "A threshold of the programme."), display + unit)
+        )
     return rows
 
 
@@ -88,4 +90,3 @@ def methodology_html(entries: list[dict], thresholds: dict, period_labels: list[
         "<h3>Definitions</h3>\n<p>The definition of every figure in this report, as in the figure register.</p>\n"
         f'<dl class="methodology">{definitions}</dl>\n</section>\n'
     )
-

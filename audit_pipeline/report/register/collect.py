@@ -12,7 +12,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
-from audit_pipeline.report.register.core import METADATA_KEY, anchor, shown_text
+from audit_pipeline.report.register.core import METADATA_KEY, READS_KEY, anchor, shown_text
 
 # The last register collected, by the notebooks' paths, sizes and times: a period's figures.json,
 # figures.xlsx and appendix read its executed notebooks once, not once each.
@@ -30,6 +30,15 @@ def output_entries(output) -> list[dict]:
     if entries is None:  # IPython nests a repr's metadata under its mime type
         entries = (metadata.get("text/html") or {}).get(METADATA_KEY)
     return list(entries or [])
+
+
+def output_reads(output) -> list[str]:
+    """The pack tables one notebook output read (``core.section``)."""
+    metadata = output.get("metadata") or {}
+    names = metadata.get(READS_KEY)
+    if names is None:
+        names = (metadata.get("text/html") or {}).get(READS_KEY)
+    return list(names or [])
 
 
 def notebook_entries(nb) -> list[dict]:

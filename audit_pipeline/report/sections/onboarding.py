@@ -14,6 +14,8 @@ from audit_pipeline.report.register import charts as chart_data
 from audit_pipeline.report.register import section
 from audit_pipeline.report.sections.common import centre_names
 
+SOURCE = "the programme's data pack, table bodies (plans, onboarding dates and status reported by the programme)."
+
 
 @section
 def onboarding_text(ctx: Context) -> HTML:
@@ -64,6 +66,9 @@ def onboarding_chart(ctx: Context) -> HTML:
     return display.figure(
         charts.onboarding_progress(series, texts),
         "Bodies onboarded against plan",
+        source=SOURCE,
+        notes="At each period's end: bodies whose planned onboarding date had passed, and bodies that had been "
+        "onboarded (actual onboarding date on or before that end).",
     )
 
 
@@ -140,6 +145,10 @@ def onboarding_body_table(ctx: Context) -> HTML:
             "customers": "Customers",
         },
         numeric=["slip", "customers"],
+        source=SOURCE,
+        notes="Slip is the days from the planned to the actual onboarding date, or to the period end for a body "
+        "that is overdue. Ratings are this pipeline's own, under the thresholds in the Methodology; they are not "
+        "official. Customers are those recorded for each body.",
     )
 
 
@@ -174,6 +183,9 @@ def som_table(ctx: Context) -> HTML:
         table,
         f"Adoption of the standard operating model by bodies onboarded by {fmt.date(ctx.period.end)}",
         {"status": "Standard operating model", "bodies": "Bodies", "variations": "Variations"},
+        source=SOURCE,
+        notes="Operating-model status counts only bodies onboarded by the period end: a body not yet onboarded has "
+        "no status yet and is counted apart. Variations are those recorded for each body.",
         formats={"variations": lambda v: "Not applicable" if v is None or pd.isna(v) else v},
         numeric=["bodies", "variations"],
     )
