@@ -7,6 +7,7 @@ programme.yaml's ``thresholds``, each with the rule that uses it and its value a
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 METHODOLOGY_ID = "methodology"
@@ -31,10 +32,16 @@ THRESHOLD_RULES = {
 }
 
 
+# A part of a label that is a code (``issc1``, ``days-to-process``): a register label may name a row
+# by its id; the methodology names kinds of figure, never rows.
+_CODE_PART = re.compile(r", [a-z0-9][a-z0-9_-]*(?=,|$)")
+
+
 def _term(labels: list[str], period_labels: list[str]) -> str:
     """A name for the figures that share one definition: their label without the row it is for."""
     stripped = []
     for label in labels:
+        label = _CODE_PART.sub("", label)
         for period in sorted(period_labels, key=len, reverse=True):
             label = label.replace(period, "each period")
         stripped.append(label.split(", ")[0] if len(labels) > 1 else label)

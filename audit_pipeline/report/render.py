@@ -184,7 +184,8 @@ def _text(html: str) -> str:
     import re
 
     html = re.sub(r"<(style|script)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"<[^>]+>", " ", html)
+    alts = re.findall(r'\b(?:alt|aria-label)="([^"]*)"', html)
+    return re.sub(r"<[^>]+>", " ", html) + " " + " ".join(alts)
 
 
 def render_pdf(html: str, target: Path, base_url: Path) -> None:
