@@ -23,7 +23,7 @@ from audit_pipeline.measures import periods as P
 from audit_pipeline.measures import recommendations
 from audit_pipeline.pack.contract import REC_STATUSES
 from audit_pipeline.pack.load import load_pack
-from audit_pipeline.report import form, glossary
+from audit_pipeline.report import form, glossary, methodology
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.sections import recommendations as recommendations_section
 
@@ -150,9 +150,10 @@ def test_methodology_and_glossary_are_in_the_contents_with_every_threshold_and_d
     assert contents.index("#methodology") < contents.index("#figure-register")
     method = soup.find(id="methodology").get_text(" ")
     pack = load_pack(DATA)
-    for name in pack.programme["thresholds"]:
-        words = name.replace("_", " ")
-        assert words[:1].upper() + words[1:] in method, name
+    assert set(pack.programme["thresholds"]) <= set(methodology.THRESHOLD_RULES)  # each named and explained
+    for key in pack.programme["thresholds"]:
+        name, rule = methodology.THRESHOLD_RULES[key]
+        assert name in method and rule in method, key
     document = json.loads((register_run / period / "figures.json").read_text(encoding="utf-8"))
     for entry in document["figures"]:
         assert " ".join(entry["definition"].split()) in " ".join(method.split()), entry["id"]

@@ -24,11 +24,28 @@ PRINCIPLES = (
     "Ratings derived by this pipeline follow the thresholds below and are never presented as official.",
 )
 
-# What each threshold of programme.yaml is for (unknown ones are listed by name).
+# Each threshold of programme.yaml: its name for readers and the rule that uses it (others by their key).
 THRESHOLD_RULES = {
-    "onboarding_slip_days_amber": "An onboarded body that joined this many days or more after its planned date is rated amber.",
-    "onboarding_slip_days_red": "An onboarded body that joined this many days or more after its planned date is rated red.",
-    "mi_late_days": "KPI values reported more than this many days after the period end are late.",
+    "mi_late_days": (
+        "Management information late after (days)",
+        "KPI values reported more than this many days after the period end are late.",
+    ),
+    "onboarding_slip_days_amber": (
+        "Onboarding slip rated amber from (days)",
+        "An onboarded body that joined this many days or more after its planned date is rated amber.",
+    ),
+    "onboarding_slip_days_red": (
+        "Onboarding slip rated red from (days)",
+        "An onboarded body that joined this many days or more after its planned date is rated red.",
+    ),
+    "recommendations_overdue_share_amber": (
+        "Overdue recommendations for amber (share)",
+        "The share of open recommendations overdue at or above which the pipeline's derived rating is amber.",
+    ),
+    "recommendations_overdue_share_red": (
+        "Overdue recommendations for red (share)",
+        "The share of open recommendations overdue at or above which the pipeline's derived rating is red.",
+    ),
 }
 
 
@@ -65,16 +82,13 @@ def definition_rows(entries: list[dict], period_labels: list[str]) -> list[tuple
 
 
 def threshold_rows(thresholds: dict, entries: list[dict]) -> list[tuple[str, str, str]]:
-    """(name, rule, value as shown) for each threshold of programme.yaml."""
+    """(name, rule, value as shown) for each threshold of programme.yaml (the register's display when
+    the report shows it, else the value as the programme sets it)."""
     shown = {e["id"]: e["display"] for e in entries}
     rows = []
-    for name, value in sorted(thresholds.items()):
-        words = name.replace("_", " ")
-        display = shown.get(f"thresholds.{name}", str(value))
-        unit = " days" if name.endswith("_days") or "_days_" in name else ""
-        rows.append(
-            (words[:1].upper() + words[1:], THRESHOLD_RULES.get(name, "A threshold of the programme."), display + unit)
-        )
+    for key, value in sorted(thresholds.items()):
+        name, rule = THRESHOLD_RULES.get(key, (key, "A threshold of the programme."))
+        rows.append((name, rule, shown.get(f"thresholds.{key}", str(value))))
     return rows
 
 
@@ -94,6 +108,8 @@ def methodology_html(entries: list[dict], thresholds: dict, period_labels: list[
         f"<h3>How the figures are made</h3>\n<ul>{principles}</ul>\n"
         "<h3>Thresholds</h3>\n<p>Set in the programme's programme.yaml and used by this pipeline's own rules.</p>\n"
         f'<dl class="methodology">{limits or "<dd>The programme sets no thresholds.</dd>"}</dl>\n'
-        "<h3>Definitions</h3>\n<p>The definition of every figure in this report, as in the figure register.</p>\n"
+        "<h3>Definitions</h3>\n<p>The definition of every figure in this report, as in the figure register. "
+        "P is the period reported and End its last day; names such as amount_gbp_m are the data pack's "
+        "columns and values (see the pack's data contract).</p>\n"
         f'<dl class="methodology">{definitions}</dl>\n</section>\n'
     )
