@@ -37,8 +37,9 @@ TEMPLATE_SOURCES = {
     "changes": "metrics.json and manifest.json of this version and of the version it replaces.",
 }
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>|<!--.*?-->", re.S)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:[^>\"']+|\"[^\"]*\"|'[^']*')*)>|<!--.*?-->", re.S)
 _CLASS = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SOURCE_NEXT = re.compile(rf'\s*<p class="{SOURCE}"')
 _ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
@@ -84,9 +85,11 @@ class Scan:
     paragraphs: list[str] = field(default_factory=list)
 
     def apply(self, text: str) -> str:
-        for offset, piece in sorted(self.inserts, key=lambda x: x[0], reverse=True):
-            text = text[:offset] + piece + text[offset:]
-        return text
+        pieces, last = [], 0
+        for offset, piece in sorted(self.inserts, key=lambda x: x[0]):
+            pieces += [text[last:offset], piece]
+            last = offset
+        return "".join(pieces) + text[last:]
 
 
 def _walk(text: str, on_start, on_end) -> None:
@@ -135,7 +138,7 @@ def figure_ends(text: str) -> list[tuple[int, bool]]:
 
     def finish(element, stack, end):
         if element.figure is not None:
-            found.append((end, text[end:].lstrip().startswith(f'<p class="{SOURCE}"')))
+            found.append((end, _SOURCE_NEXT.match(text, end) is not None))
 
     _walk(text, start, finish)
     return found
@@ -212,7 +215,7 @@ def number_report(html: str) -> tuple[str, Scan]:
     def finish(element, stack, end):
         if element.figure is None:
             return
-        if not body[end:].lstrip().startswith(f'<p class="{SOURCE}"'):
+        if _SOURCE_NEXT.match(body, end) is None:
             text = TEMPLATE_SOURCES.get(state["section"], "the programme's data pack.")
             scan.inserts.append((end, source_html(text)))
 
