@@ -108,7 +108,18 @@ def test_paragraphs_are_numbered_within_each_part(register_run, period):
     parts = [s for s in soup.select("main > section") if s.get("id", "").startswith("section-")]
     assert parts
     for part, section in enumerate(parts, start=1):
-        narrative = [p for p in section.find_all("p", recursive=False) if not set(p.get("class", [])) & form.UNNUMBERED]
+        narrative = [
+            p
+            for p in section.find_all("p")
+            if not set(p.get("class", [])) & form.UNNUMBERED
+            and (
+                p.parent is section
+                or (
+                    set(p.parent.get("class", [])) & form.NARRATIVE_BLOCKS
+                    and p.parent.find_parent("section") is section
+                )
+            )
+        ]
         assert narrative, section.get("id")
         numbers = [p.find(class_=form.PARAGRAPH_NUMBER) for p in narrative]
         assert all(n is not None for n in numbers), section.get("id")
@@ -257,7 +268,8 @@ PAGE = (
     '<section class="report-section" id="section-01_a"><h2>A</h2><p>Intro.</p>'
     '<table class="report-table"><caption>First</caption><tbody><tr><td>x</td></tr></tbody></table>'
     '<p class="figure-source">Source: given.</p><div class="title-block"><p>Not narrative.</p></div>'
-    "<p>Second.</p></section>"
+    '<p>Second.</p><div class="commentary"><h3>C</h3><div class="commentary-text"><p>Auditor.</p></div></div>'
+    "</section>"
     '<section class="report-section" id="section-02_b"><h2>B</h2><p>Only.</p>'
     '<figure class="chart"><img alt="x"><figcaption>Chart</figcaption>'
     '<details><table class="report-table"><caption>Its data</caption></table></details></figure></section>'
@@ -270,7 +282,8 @@ PAGE = (
 def test_number_report_numbers_paragraphs_by_part_and_figures_through_the_report():
     html, scan = form.number_report(PAGE)
     soup = BeautifulSoup(html, "html.parser")
-    assert scan.paragraphs == ["1.1", "1.2", "2.1"]
+    assert scan.paragraphs == ["1.1", "1.2", "1.3", "2.1"]
+    assert soup.select_one(".commentary-text p").get_text() == "1.3 Auditor."
     assert [f["number"] for f in scan.figures] == [1, 2, 3]
     captions = [c.get_text(" ", strip=True) for c in soup.find_all(["caption", "figcaption"])]
     assert captions == ["Figure 1: First", "Figure 2: Chart", "Its data", "Figure 3: Inputs"]

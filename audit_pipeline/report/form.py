@@ -29,6 +29,8 @@ SOURCE = "figure-source"
 NOTES = "figure-notes"
 # Paragraphs that are not narrative: the lines under a figure, notebook text output.
 UNNUMBERED = {SOURCE, NOTES, "text-output", "chart-note", "no-number"}
+# Blocks whose paragraphs are narrative too (the auditor's conclusion and commentary, report.commentary).
+NARRATIVE_BLOCKS = {"commentary-text"}
 # Pack tables that a figure is not "from" (labels, parameters): named only when nothing else is.
 FRAME_TABLES = ("periods", "programme", "commentary")
 # Sources of the tables the report template writes itself (appendices), by section id.
@@ -128,6 +130,16 @@ def _nested(stack: list[_Element]) -> bool:
     return any(e.tag in ("figure", "table", "details", "dl", "ul", "ol") for e in stack)
 
 
+def _narrative(element: _Element, stack: list[_Element]) -> bool:
+    """A narrative paragraph: directly in a part's section, or in a narrative block there."""
+    if element.classes & UNNUMBERED or not stack:
+        return False
+    parent = stack[-1]
+    return parent.tag == "section" or (
+        parent.tag == "div" and bool(parent.classes & NARRATIVE_BLOCKS) and not _nested(stack)
+    )
+
+
 def figure_ends(text: str) -> list[tuple[int, bool]]:
     """For each table or chart of ``text`` (not nested in another), where it ends and whether a
     Source line follows it."""
@@ -191,13 +203,7 @@ def number_report(html: str) -> tuple[str, Scan]:
                 state["paragraph"] = 0
             return
         in_part = state["section"].startswith("section-")
-        if (
-            element.tag == "p"
-            and in_part
-            and stack
-            and stack[-1].tag == "section"
-            and not (element.classes & UNNUMBERED)
-        ):
+        if element.tag == "p" and in_part and _narrative(element, stack):
             state["paragraph"] += 1
             number = f"{state['part']}.{state['paragraph']}"
             scan.paragraphs.append(number)
