@@ -2,9 +2,10 @@
 
 - **Source and Notes lines.** ``source_html`` is the line a section asks for through
   ``display.table(..., source=, notes=)`` / ``display.figure``. Every other table and chart
-  of a section's output gets a default line at render time (``add_default_sources``): the
-  files its registered figures were read from and the ``source`` column values of those rows,
-  else the pack tables its notebook reads.
+  of a section's output gets a default line at render time (``complete_sources``): the pack
+  tables its figures were computed from and the section call read (``register.core.section``
+  records them; else those its notebook declares), and the ``source`` column values of the
+  rows its figures used.
 - **Numbers.** ``number_report`` numbers the narrative paragraphs of each part (``1.1``,
   ``1.2``, ... within part 1) and every table and chart of the report in order (``Figure 4:``),
   in one pass over the rendered page, so that the numbering is right by construction, whatever
