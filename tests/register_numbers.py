@@ -13,7 +13,7 @@ the display text of a registered figure of the period, or one of these kinds tha
   (registered in that version's own register, kept whole in the history folder);
 - identifiers: line numbers in the data-quality tables (their columns are named "Line");
 - the report's form: paragraph numbers (``2.3``) and figure numbers (``Figure 4:``), marked up by
-  ``report.form`` (``FORM_NUMBER_CLASSES``); in the PDF, ``Figure N:`` and a paragraph number
+  ``report.form`` (``FORM_NUMBER_CLASSES``); in the PDF, ``Figure N`` and a paragraph number
   of the HTML at the start of a line; the methodology appendix, which quotes the register's definitions;
 - text quoted from the data pack (names, recommendation text, evidence), which may hold numbers.
 """
@@ -33,7 +33,7 @@ PAGE = re.compile(r"Page \d+ of \d+")
 VERSION = re.compile(r"\bversion \d+\b", re.I)
 IDENTIFIER_HEADERS = {"Line", "Line in file"}
 FORM_NUMBER_CLASSES = ("figure-number", "paragraph-number")  # as report.form marks them
-FIGURE_LABEL = re.compile(r"\bFigure \d+:")
+FIGURE_LABEL = re.compile(r"\bFigure \d+\b:?")  # a figure's label, or a reference to it in the text
 
 
 def numbers(text: str) -> list[str]:

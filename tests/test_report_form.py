@@ -102,6 +102,17 @@ def test_sections_pass_their_own_sources_and_notes(register_run, period):
     assert form.NOTES in notes.get("class", []) and notes.get_text().startswith("Notes: ")
 
 
+@pytest.mark.parametrize("period", REGISTER_PERIODS[-1:])
+def test_a_reference_to_a_figure_reads_its_number(register_run, period):
+    soup = page(register_run, period)
+    onboarding = soup.find(id="section-03_onboarding")
+    table = next(f for f in figures_of(onboarding) if "Onboarding by body" in f.caption.get_text())
+    number = table.caption.find(class_=form.FIGURE_NUMBER).get_text(strip=True).rstrip(":")
+    references = [s.get_text() for s in onboarding.select(f"p > .{form.FIGURE_NUMBER}")]
+    assert references == [number]
+    assert form.XOPEN not in soup.get_text()
+
+
 @pytest.mark.parametrize("period", REGISTER_PERIODS)
 def test_paragraphs_are_numbered_within_each_part(register_run, period):
     soup = page(register_run, period)
@@ -267,8 +278,9 @@ PAGE = (
     "<html><head><style>p > a {}</style></head><body><main>"
     '<section class="report-section" id="section-01_a"><h2>A</h2><p>Intro.</p>'
     '<table class="report-table"><caption>First</caption><tbody><tr><td>x</td></tr></tbody></table>'
-    '<p class="figure-source">Source: given.</p><div class="title-block"><p>Not narrative.</p></div>'
-    '<p>Second.</p><div class="commentary"><h3>C</h3><div class="commentary-text"><p>Auditor.</p></div></div>'
+    f'{form.source_html("given.", key="first")}<div class="title-block"><p>Not narrative.</p></div>'
+    f"<p>Second, {form.see('first', 'the table above')}; {form.see('nowhere', 'a table')}.</p>"
+    '<div class="commentary"><h3>C</h3><div class="commentary-text"><p>Auditor.</p></div></div>'
     "</section>"
     '<section class="report-section" id="section-02_b"><h2>B</h2><p>Only.</p>'
     '<figure class="chart"><img alt="x"><figcaption>Chart</figcaption>'
@@ -284,6 +296,8 @@ def test_number_report_numbers_paragraphs_by_part_and_figures_through_the_report
     soup = BeautifulSoup(html, "html.parser")
     assert scan.paragraphs == ["1.1", "1.2", "1.3", "2.1"]
     assert soup.select_one(".commentary-text p").get_text() == "1.3 Auditor."
+    # A reference by key reads "Figure N" (marked as a form number); one to no figure, its fallback.
+    assert "1.2 Second, Figure 1; a table." in soup.get_text()
     assert [f["number"] for f in scan.figures] == [1, 2, 3]
     captions = [c.get_text(" ", strip=True) for c in soup.find_all(["caption", "figcaption"])]
     assert captions == ["Figure 1: First", "Figure 2: Chart", "Its data", "Figure 3: Inputs"]

@@ -123,6 +123,7 @@ def table_html(
     empty: str = "None recorded up to this period.",
     source: str = "",
     notes: str = "",
+    figure_key: str = "",
 ) -> str:
     """An HTML table with a caption, ``th`` header cells (``scope``) and escaped cells.
 
@@ -131,6 +132,7 @@ def table_html(
     A table with no rows holds the sentence ``empty`` in one cell under its headers.
     ``source`` and ``notes`` are the Source and Notes lines under it (``form.source_html``); a
     table without a source gets a default one at render time (``form.complete_sources``).
+    ``figure_key`` names it for cross-references in the text (``form.see``).
     """
     formats, numeric = formats or {}, set(numeric)
     texts = {name: [plain(_cell(value, formats.get(name))) for value in frame[name].tolist()] for name in columns}
@@ -155,7 +157,7 @@ def table_html(
     return (
         f'<table class="report-table{keep}"><caption>{linkify(esc(caption))}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    ) + source_html(source, notes)
+    ) + source_html(source, notes, figure_key)
 
 
 def table(frame: pd.DataFrame, caption: str, columns: dict[str, str], **kwargs) -> HTML:

@@ -10,7 +10,8 @@
   ``1.2``, ... within part 1) and every table and chart of the report in order (``Figure 4:``),
   in one pass over the rendered page, so that the numbering is right by construction, whatever
   each section shows. The numbers are marked (``FORM_NUMBER_CLASSES``) so that the check that
-  every number a reader sees is a registered figure knows them for what they are.
+  every number a reader sees is a registered figure knows them for what they are. A sentence
+  may refer to a figure by key (``see``): it reads "Figure N" once the figures are numbered.
 
 Light on purpose: regular expressions over the HTML nbconvert wrote (no second parse of the page).
 """
@@ -46,11 +47,25 @@ _SOURCE_NEXT = re.compile(rf'\s*<p class="{SOURCE}"')
 _ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
-def source_html(source: str = "", notes: str = "") -> str:
-    """The Source line (and the Notes line, when there are notes) under a table or chart."""
+# A cross-reference in the text to a figure given a key (``see``): resolved to "Figure N" by ``number_report``.
+XOPEN, XMID, XCLOSE = "\ue010", "\ue011", "\ue012"  # private-use characters, as the register's marks
+_XREF = re.compile(f"{XOPEN}([^{XMID}]*){XMID}([^{XCLOSE}]*){XCLOSE}")
+_KEY = re.compile(r'\s*<p class="figure-source" data-figure="([^"]*)"')
+
+
+def see(key: str, fallback: str) -> str:
+    """A reference to the figure whose Source line carries ``key`` (``display.table(..., figure_key=)``):
+    "Figure N" in the rendered report, ``fallback`` ("the table below") where there is no such figure."""
+    return f"{XOPEN}{key}{XMID}{fallback}{XCLOSE}"
+
+
+def source_html(source: str = "", notes: str = "", key: str = "") -> str:
+    """The Source line (and the Notes line, when there are notes) under a table or chart; ``key`` names
+    the figure for cross-references (``see``)."""
     lines = []
     if source:
-        lines.append(f'<p class="{SOURCE}">Source: {linkify(bidi_html(source))}</p>')
+        data = f' data-figure="{bidi_html(key)}"' if key else ""
+        lines.append(f'<p class="{SOURCE}"{data}>Source: {linkify(bidi_html(source))}</p>')
     if notes:
         lines.append(f'<p class="{NOTES}">Notes: {linkify(bidi_html(notes))}</p>')
     return "".join(lines)
@@ -195,6 +210,7 @@ def number_report(html: str) -> tuple[str, Scan]:
     """
     scan = Scan()
     state = {"part": 0, "paragraph": 0, "figure": 0, "section": ""}
+    keys: dict[str, int] = {}
 
     def start(element, stack, end):
         if element.tag == "section" and "report-section" in element.classes:
@@ -222,6 +238,9 @@ def number_report(html: str) -> tuple[str, Scan]:
     def finish(element, stack, end):
         if element.figure is None:
             return
+        keyed = _KEY.match(body, end)
+        if keyed:
+            keys[keyed.group(1)] = element.figure
         if _SOURCE_NEXT.match(body, end) is None:
             text = TEMPLATE_SOURCES.get(state["section"], "the programme's data pack.")
             scan.inserts.append((end, source_html(text)))
@@ -232,7 +251,13 @@ def number_report(html: str) -> tuple[str, Scan]:
         return html, scan
     body = html[main_start:main_end]
     _walk(body, start, finish)
-    return html[:main_start] + scan.apply(body) + html[main_end:], scan
+    body = _XREF.sub(
+        lambda m: (
+            f'<span class="{FIGURE_NUMBER}">Figure {keys[m.group(1)]}</span>' if m.group(1) in keys else m.group(2)
+        ),
+        scan.apply(body),
+    )
+    return html[:main_start] + body + html[main_end:], scan
 
 
 def complete_sources(cell, tables: list[str]) -> None:

@@ -7,7 +7,7 @@ from IPython.display import HTML
 
 from audit_pipeline.measures import onboarding
 from audit_pipeline.measures import periods as P
-from audit_pipeline.report import display, fmt
+from audit_pipeline.report import display, fmt, form
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
 from audit_pipeline.report.register import charts as chart_data
@@ -30,7 +30,8 @@ def onboarding_text(ctx: Context) -> HTML:
             f"{K.noun(key('onboarding.overdue'), ob['overdue'], 'body was', 'bodies were')} overdue: planned to be onboarded by the period end but not yet onboarded.",
             f"Slippage ratings below are derived by this pipeline and apply to onboarded bodies only: on time, within tolerance, "
             f"late by {amber} days or more (amber) or {red} days or more (red). "
-            "A body not onboarded by its planned date is shown as overdue, with the days since that date.",
+            "A body not onboarded by its planned date is shown as overdue, with the days since that date "
+            f"({form.see('onboarding-by-body', 'see the table below')}).",
         ]
     )
 
@@ -145,6 +146,7 @@ def onboarding_body_table(ctx: Context) -> HTML:
             "customers": "Customers",
         },
         numeric=["slip", "customers"],
+        figure_key="onboarding-by-body",
         source=SOURCE,
         notes="Slip is the days from the planned to the actual onboarding date, or to the period end for a body "
         "that is overdue. Ratings are this pipeline's own, under the thresholds in the Methodology; they are not "
