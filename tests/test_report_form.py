@@ -106,7 +106,9 @@ def test_sections_pass_their_own_sources_and_notes(register_run, period):
 def test_a_reference_to_a_figure_reads_its_number(register_run, period):
     soup = page(register_run, period)
     onboarding = soup.find(id="section-03_onboarding")
-    table = next(f for f in figures_of(onboarding) if "Onboarding by body" in f.caption.get_text())
+    table = next(
+        f for f in figures_of(onboarding) if f.name == "table" and "Onboarding by body" in f.caption.get_text()
+    )
     number = table.caption.find(class_=form.FIGURE_NUMBER).get_text(strip=True).rstrip(":")
     references = [s.get_text() for s in onboarding.select(f"p > .{form.FIGURE_NUMBER}")]
     assert references == [number]

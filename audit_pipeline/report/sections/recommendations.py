@@ -226,6 +226,7 @@ def changes_table(ctx: Context) -> HTML:
             "target": "Target date in force",
             "change": "Change",
         },
+        empty="No recommendation changed since the previous period.",
         source=SOURCE,
         notes="Statuses are the auditor's assessed statuses. A recommendation is overdue when it is not started or "
         "in progress and its target date in force has passed; a moved target date takes it off the overdue list "
