@@ -2,11 +2,14 @@
 # jupyter:
 #   audit_pipeline:
 #     reads:
+#     - bodies
 #     - commentary
+#     - costs
 #     - periods
 #     - recommendations
 #     - recommendation_status
 #     - programme
+#     - savings
 #   jupytext:
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: audit_pipeline
@@ -78,6 +81,12 @@ S.revisions_table(ctx)
 
 # %% [markdown]
 # ### Changes since the previous period
+#
+# The headline figures then and now, and every recommendation that changed: a new
+# assessed status, a target date moved, or a move onto or off the overdue list.
+
+# %%
+S.headline_changes(ctx)
 
 # %%
 S.changes_table(ctx)

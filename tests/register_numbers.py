@@ -12,6 +12,9 @@ the display text of a registered figure of the period, or one of these kinds tha
 - the "Changes since the previous version" section, which quotes the previous version's figures
   (registered in that version's own register, kept whole in the history folder);
 - identifiers: line numbers in the data-quality tables (their columns are named "Line");
+- the report's form: paragraph numbers (``2.3``) and figure numbers (``Figure 4:``), marked up by
+  ``report.form`` (``FORM_NUMBER_CLASSES``); in the PDF, ``Figure N`` and a paragraph number
+  of the HTML at the start of a line; the methodology appendix, which quotes the register's definitions;
 - text quoted from the data pack (names, recommendation text, evidence), which may hold numbers.
 """
 
@@ -29,6 +32,8 @@ YEAR = re.compile(r"^(?:19|20)\d\d$")
 PAGE = re.compile(r"Page \d+ of \d+")
 VERSION = re.compile(r"\bversion \d+\b", re.I)
 IDENTIFIER_HEADERS = {"Line", "Line in file"}
+FORM_NUMBER_CLASSES = ("figure-number", "paragraph-number")  # as report.form marks them
+FIGURE_LABEL = re.compile(r"\bFigure \d+\b:?")  # a figure's label, or a reference to it in the text
 
 
 def numbers(text: str) -> list[str]:
@@ -88,7 +93,9 @@ def visible_html_text(html: str) -> tuple[str, set[str]]:
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["style", "script", "head"]):
         tag.decompose()
-    for section_id in ("figure-register", "provenance", "changes"):
+    for tag in soup.find_all(class_=FORM_NUMBER_CLASSES):
+        tag.decompose()
+    for section_id in ("figure-register", "provenance", "changes", "methodology"):
         found = soup.find(id=section_id)
         if found is not None:
             found.decompose()
@@ -134,8 +141,21 @@ def wrapped_dates(layout_text: str) -> str:
     return "\n".join(lines)
 
 
-def pdf_body(pdf_text: str) -> str:
-    """pdftotext output without the contents' page numbers and wrapped dates, up to the register appendix's heading."""
+def form_numbers(html: str) -> set[str]:
+    """The paragraph numbers of a report's HTML (``report.form``)."""
+    soup = BeautifulSoup(html, "html.parser")
+    return {tag.get_text(strip=True) for tag in soup.find_all(class_="paragraph-number")}
+
+
+def pdf_body(pdf_text: str, paragraphs: set[str] = frozenset()) -> str:
+    """pdftotext output without the contents' page numbers, wrapped dates, figure labels (``Figure 4:``) and
+    the HTML's paragraph numbers at the start of a line, up to the first appendix after the parts."""
     text = wrapped_dates(CONTENTS_LINE.sub(" ", pdf_text))
-    cut = re.search(r"^\s*(Figure register|Changes since the previous version)\s*$", text, flags=re.M)
+    text = FIGURE_LABEL.sub(" ", text)
+    if paragraphs:
+        numbers_ = "|".join(re.escape(p) for p in sorted(paragraphs, key=len, reverse=True))
+        text = re.sub(rf"^(\s*)(?:{numbers_})(?=\s)", r"\1", text, flags=re.M)
+    cut = re.search(
+        r"^\s*(Methodology|Glossary|Figure register|Changes since the previous version)\s*$", text, flags=re.M
+    )
     return text[: cut.start()] if cut else text

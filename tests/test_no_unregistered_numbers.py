@@ -18,6 +18,7 @@ import sys
 import pytest
 from fixtures_register import DATA, REGISTER_PERIODS, ROOT
 from register_numbers import (
+    form_numbers,
     numbers,
     pack_text_numbers,
     pdf_body,
@@ -63,7 +64,8 @@ def test_every_number_in_the_pdf_is_registered(register_run, period):
         ["pdftotext", "-layout", str(folder / "report.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
     allowed = registered(document) | identifiers | pack_text_numbers(pack)
-    missing = unaccounted(pdf_body(text), allowed, labels + texts)
+    paragraphs = form_numbers((folder / "report.html").read_text(encoding="utf-8"))
+    missing = unaccounted(pdf_body(text, paragraphs), allowed, labels + texts)
     assert missing == [], f"{period}: numbers in the PDF but not registered: {missing}"
 
 

@@ -135,7 +135,11 @@ def test_changes_list_new_recommendations_as_not_yet_made(later_pack):
         ("r7", True, "not_started"),
     ]
     shown = table_rows(recommendations_section.changes_table(context(later_pack, "B")))
+    # The table also lists re-dated recommendations and moves onto the overdue list (issue 10, item 9):
+    # r2's target moved from 31 March 2015 to 31 August 2014 (overdue at B); r4's passed on 1 September.
     assert [(r["Ref"], r["At 2014-15 Q1"]) for r in shown] == [
+        ("r2", "In progress"),
+        ("r4", "In progress"),
         ("r5", "Not started"),
         ("r6", "Not yet made"),
         ("r7", "Not yet made"),

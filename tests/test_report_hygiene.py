@@ -94,9 +94,9 @@ def test_long_words_wrap_inside_an_a4_wide_window(report: Path, media: str):
 def test_a_right_to_left_override_in_a_kpi_name_stays_in_the_name(report: Path):
     page = (report / "report.html").read_text(encoding="utf-8")
     # The name is a <bdi> of its own, its override closed (U+202C) inside it; the figure follows it.
-    assert f"<bdi>{html.escape(KPI_NAME)}\u202c</bdi>: 97%" in page
+    assert f"<bdi>{html.escape(KPI_NAME)}\u202c</bdi>: 97.0%" in page
     text = subprocess.run(["pdftotext", str(report / "report.pdf"), "-"], capture_output=True, text=True).stdout
-    assert "97%" in text and "%79" not in text
+    assert "97.0%" in text and "%0.79" not in text
 
 
 @pytest.mark.slow
@@ -113,15 +113,15 @@ def test_a_right_to_left_override_does_not_move_the_figures_after_it(report: Pat
             boxes = page.evaluate(
                 """() => {
                   const cell = [...document.querySelectorAll('td')].find(td => td.textContent.includes('Invoices')
-                                  && td.textContent.includes('97%'));
+                                  && td.textContent.includes('97.0%'));
                   const name = cell.querySelector('bdi bdi');  // the KPI's name, inside the cell's own bdi
-                  const after = name.nextSibling;  // the text node ": 97%"
+                  const after = name.nextSibling;  // the text node ": 97.0%"
                   const range = document.createRange();
-                  range.setStart(after, after.textContent.indexOf('97%'));
-                  range.setEnd(after, after.textContent.indexOf('97%') + 3);
-                  const digits = [...'97%'].map((_, i) => { const r = document.createRange();
-                      r.setStart(after, after.textContent.indexOf('97%') + i);
-                      r.setEnd(after, after.textContent.indexOf('97%') + i + 1);
+                  range.setStart(after, after.textContent.indexOf('97.0%'));
+                  range.setEnd(after, after.textContent.indexOf('97.0%') + 5);
+                  const digits = [...'97.0%'].map((_, i) => { const r = document.createRange();
+                      r.setStart(after, after.textContent.indexOf('97.0%') + i);
+                      r.setEnd(after, after.textContent.indexOf('97.0%') + i + 1);
                       return r.getBoundingClientRect().left; });
                   return {name: name.getBoundingClientRect().right, figure: range.getBoundingClientRect().left,
                           top: [name.getBoundingClientRect().top, range.getBoundingClientRect().top], digits};
@@ -131,7 +131,7 @@ def test_a_right_to_left_override_does_not_move_the_figures_after_it(report: Pat
             browser.close()
     if abs(boxes["top"][0] - boxes["top"][1]) < 2:  # same line: the figure comes after the name
         assert boxes["figure"] >= boxes["name"] - 1, boxes
-    assert boxes["digits"] == sorted(boxes["digits"]), f"97% is drawn out of order: {boxes}"
+    assert boxes["digits"] == sorted(boxes["digits"]), f"97.0% is drawn out of order: {boxes}"
 
 
 @pytest.mark.parametrize("label", ["$x^2$", "$\\frac$", "a$b$c^_{", "\\(", "$$", "<b>bold</b>"])

@@ -103,6 +103,49 @@ def changes_since(track_now: pd.DataFrame, track_before: pd.DataFrame | None) ->
     return table[table["new"] | (table["status"] != table["previous_status"])].reset_index(drop=True)
 
 
+def movements_since(track_now: pd.DataFrame, track_before: pd.DataFrame | None) -> pd.DataFrame:
+    """Every recommendation that changed since the previous period's tracker: made since then, a new
+    assessed status, a target date moved (re-dated), or onto or off the overdue list.
+
+    ``left_overdue_by_redating``: overdue at the previous period, not now, still open (not started or
+    in progress), and its target date moved: it left the overdue list only because it was re-dated.
+    With no previous period, nothing has changed.
+    """
+    columns = ["rec_id", "status", "previous_status", "new", "target_before", "target_now", "redated"]
+    columns += ["overdue_before", "overdue_now", "left_overdue_by_redating"]
+    if track_before is None:
+        return pd.DataFrame(columns=columns)
+    before = track_before.set_index("rec_id")
+    ids = track_now["rec_id"]
+    table = pd.DataFrame(
+        {
+            "rec_id": ids,
+            "status": track_now["status"],
+            "previous_status": lookup(ids, before["status"]),
+            "new": ~ids.isin(before.index),
+            "target_before": lookup(ids, before["target_in_force"]),
+            "target_now": track_now["target_in_force"],
+            # a recommendation made since then was not overdue then (it did not exist)
+            "overdue_before": lookup(ids, before["overdue"]).astype(bool) & ids.isin(before.index),
+            "overdue_now": track_now["overdue"].astype(bool),
+        }
+    )
+    moved = table["target_before"].ne(table["target_now"]) & ~(
+        table["target_before"].isna() & table["target_now"].isna()
+    )
+    table["redated"] = ~table["new"] & moved
+    table["left_overdue_by_redating"] = (
+        table["overdue_before"] & ~table["overdue_now"] & table["status"].isin(OPEN) & table["redated"]
+    )
+    changed = (
+        table["new"]
+        | (table["status"] != table["previous_status"])
+        | table["redated"]
+        | (table["overdue_before"] != table["overdue_now"])
+    )
+    return table[changed][columns].reset_index(drop=True)
+
+
 def status_series(
     recommendations: pd.DataFrame, status: pd.DataFrame, periods: pd.DataFrame, upto: list[Period]
 ) -> pd.DataFrame:

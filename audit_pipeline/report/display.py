@@ -17,6 +17,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from audit_pipeline.report import bidi, fmt
+from audit_pipeline.report.form import source_html
 from audit_pipeline.report.register import linkify, plain
 
 Formatter = Callable[[object], str]
@@ -120,12 +121,18 @@ def table_html(
     numeric: Iterable[str] = (),
     row_header: bool = True,
     empty: str = "None recorded up to this period.",
+    source: str = "",
+    notes: str = "",
+    figure_key: str = "",
 ) -> str:
     """An HTML table with a caption, ``th`` header cells (``scope``) and escaped cells.
 
     ``columns`` maps frame columns to headers, in display order. The first
     column is a row header when ``row_header``. ``numeric`` columns are right-aligned.
     A table with no rows holds the sentence ``empty`` in one cell under its headers.
+    ``source`` and ``notes`` are the Source and Notes lines under it (``form.source_html``); a
+    table without a source gets a default one at render time (``form.complete_sources``).
+    ``figure_key`` names it for cross-references in the text (``form.see``).
     """
     formats, numeric = formats or {}, set(numeric)
     texts = {name: [plain(_cell(value, formats.get(name))) for value in frame[name].tolist()] for name in columns}
@@ -150,7 +157,7 @@ def table_html(
     return (
         f'<table class="report-table{keep}"><caption>{linkify(esc(caption))}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
+    ) + source_html(source, notes, figure_key)
 
 
 def table(frame: pd.DataFrame, caption: str, columns: dict[str, str], **kwargs) -> HTML:
@@ -168,21 +175,22 @@ def png_bytes(figure) -> bytes:
     return buffer.getvalue()
 
 
-def figure_html(figure, alt: str, caption: str, note: str = "") -> str:
+def figure_html(figure, alt: str, caption: str, note: str = "", source: str = "", notes: str = "") -> str:
     """A ``figure`` element: the chart inline as PNG with its text alternative, a caption and a note."""
     payload = base64.b64encode(png_bytes(figure)).decode("ascii")
     note_html = f'<br><span class="chart-note">Note: {linkify(esc(note))}</span>' if note else ""
     return (
         f'<figure class="chart"><img src="data:image/png;base64,{payload}" alt="{attr(plain(alt))}">'
         f"<figcaption>{linkify(esc(caption))}{note_html}</figcaption></figure>"
-    )
+    ) + source_html(source, notes)
 
 
-def figure(chart: tuple, caption: str, note: str = "") -> HTML:
+def figure(chart: tuple, caption: str, note: str = "", source: str = "", notes: str = "") -> HTML:
     """Show a chart made by ``charts`` (a ``(figure, alt text)`` pair) with its caption and a note
-    (what the chart does not draw: returns not collated, totals that are at least what is drawn)."""
+    (what the chart does not draw: returns not collated, totals that are at least what is drawn),
+    then its Source and Notes lines (``source``, ``notes``; a default source at render time)."""
     fig, alt = chart
-    return HTML(figure_html(fig, alt, caption, note))
+    return HTML(figure_html(fig, alt, caption, note, source, notes))
 
 
 def paragraphs(sentences: Iterable[str], css: str = "") -> HTML:

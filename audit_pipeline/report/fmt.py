@@ -1,5 +1,10 @@
 """Number style for reviewers, after the NAO: ``£9.8 million`` in text, ``£ million`` in table
 headers, financial years as ``2013-14``. Every notebook formats through this module.
+
+One style in tables (issue 10, item 9): money in £ million to one decimal place (``money_cell``
+under a ``£ million`` header, ``money_in_table`` where a cell names its unit, as a KPI in £ million
+does); every percentage, in tables and text, to one decimal place (``percent``, ``share``).
+``tests/test_report_form.py`` checks every rendered table against these rules.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import pandas as pd
 from audit_pipeline.report.bidi import balanced, isolate  # noqa: F401  (part of the number and text style)
 
 MISSING = "not available"
+MONEY_PLACES = 1  # £ million in tables
+PERCENT_PLACES = 1  # every percentage
 NOT_COLLATED = "not collated"  # a return that was not collated: missing, never zero
 
 
@@ -44,6 +51,14 @@ def money_cell(value: float | None, places: int = 1) -> str:
     return f"{value:,.{places}f}"
 
 
+def money_in_table(value: float | None) -> str:
+    """£ million in a table cell that names its unit: ``£0.3 million``, always to one decimal place."""
+    if _missing(value):
+        return MISSING
+    sign = "-" if value < 0 else ""
+    return f"{sign}£{abs(value):,.{MONEY_PLACES}f} million"
+
+
 def money_range(low: float, high: float) -> str:
     """``£400 million to £600 million``, or one figure for a point estimate."""
     if low == high:
@@ -59,11 +74,18 @@ def at_least(total: float, missing_bodies: int, what: str = "costs") -> str:
     return money(total)
 
 
-def share(value: float | None, places: int = 0) -> str:
-    """A fraction as a percentage: ``0.2857`` -> ``29%``."""
+def percent(value: float | None) -> str:
+    """A percentage, always to one decimal place: ``96.1%``, ``95.0%``."""
     if _missing(value):
         return MISSING
-    return f"{value * 100:.{places}f}%"
+    return f"{value:,.{PERCENT_PLACES}f}%"
+
+
+def share(value: float | None) -> str:
+    """A fraction as a percentage, to one decimal place (``percent``): ``0.2857`` -> ``28.6%``."""
+    if _missing(value):
+        return MISSING
+    return percent(round(value * 100, 10))
 
 
 def count(value: int | None, singular: str | None = None, plural: str | None = None) -> str:
@@ -103,9 +125,9 @@ def measure(value: float | None, unit: str) -> str:
     if _missing(value):
         return MISSING
     if unit == "percent":
-        return f"{number(value, 1)}%"
+        return percent(value)
     if unit == "days":
         return "1 day" if value == 1 else f"{number(value, 1)} days"
     if unit == "gbp_m":
-        return money(value, 2)
+        return money_in_table(value)
     return number(value, 1)

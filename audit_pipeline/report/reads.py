@@ -69,8 +69,8 @@ def capture():
     _captures.append(names)
     try:
         yield names
-    finally:
-        _captures.remove(names)
+    finally:  # by identity: nested captures may hold equal sets (list.remove would take the outer one)
+        del _captures[next(i for i, c in enumerate(_captures) if c is names)]
 
 
 @contextlib.contextmanager

@@ -36,10 +36,13 @@ def merge_notebooks(paths: list[Path]) -> tuple[nbformat.NotebookNode, list[dict
 
     The first cell of each notebook opens a report section (``metadata.report_section``).
     """
+    from audit_pipeline.report import form  # the Source lines every table and chart gets
+
     merged = nbformat.v4.new_notebook()
     sections = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
+        reads = list((nb.metadata.get("audit_pipeline") or {}).get("reads") or [])
         merged.metadata.setdefault("kernelspec", nb.metadata.get("kernelspec", {}))
         merged.metadata.setdefault("language_info", nb.metadata.get("language_info", {}))
         for index, cell in enumerate(nb.cells):
@@ -50,6 +53,7 @@ def merge_notebooks(paths: list[Path]) -> tuple[nbformat.NotebookNode, list[dict
                 title = (first_heading(cell.source) if cell.cell_type == "markdown" else None) or path.stem
                 cell.metadata["report_section"] = {"id": anchor, "title": title}
                 sections.append({"title": title, "anchor": anchor})
+            form.complete_sources(cell, reads)
             merged.cells.append(cell)
     return merged, sections
 
@@ -135,8 +139,53 @@ def render_html(pack, period: Period, notebooks: list[Path], manifest: dict | No
     register = collect.appendix_rows(collect.collect_notebooks(notebooks))
     resources["report"]["register"] = register
     resources["report"]["sections"].insert(len(sections), {"title": "Figure register", "anchor": "figure-register"})
+    appendices = form_appendices(resources["report"]["sections"], len(sections))
     body, _ = html_exporter().from_notebook_node(merged, resources=resources)
+    body = apply_form(pack, body, collect.collect_notebooks(notebooks), appendices)
     return body.replace(collect.APPENDIX_PLACE, collect.appendix_html(register), 1) if register else body
+
+
+# -- the NAO's report form (issue 10, item 9): appendices, numbered paragraphs and figures -------------
+
+FORM_APPENDICES = (("methodology", "Methodology"), ("glossary", "Glossary"))
+APPENDIX_IDS = ("changes", "figure-register", "provenance")
+
+
+def form_appendices(contents: list[dict], parts: int) -> list[str]:
+    """Put the methodology and glossary appendices in the contents, after the parts; their anchors."""
+    for offset, (anchor, title) in enumerate(FORM_APPENDICES):
+        contents.insert(parts + offset, {"title": title, "anchor": anchor})
+    return [anchor for anchor, _ in FORM_APPENDICES]
+
+
+def apply_form(pack, body: str, entries: list[dict], appendices: list[str]) -> str:
+    """The page with its paragraphs and figures numbered (``form.number_report``) and the methodology
+    and glossary appendices before the other appendices (or at the end of ``<main>``)."""
+    from audit_pipeline.report import form, glossary, methodology
+
+    body, _ = form.number_report(body)
+    labels = [str(x) for x in pack.tables["periods"]["label"]]
+    thresholds = dict(pack.programme["thresholds"]) if "thresholds" in pack.programme else {}
+    main = body[body.find("<main") : body.rfind("</main>")]
+    pieces = {
+        "methodology": methodology.methodology_html(entries, thresholds, labels),
+        "glossary": glossary.glossary_html(_text(main) + " " + _text(body[: body.find("<main")])),
+    }
+    html = "".join(pieces[a] for a in appendices)
+    import re
+
+    first = re.search(rf"<section\b[^>]*\bid=\"(?:{'|'.join(APPENDIX_IDS)})\"", body)
+    place = first.start() if first else body.rfind("</main>")
+    return body[:place] + html + body[place:]
+
+
+def _text(html: str) -> str:
+    """Rough visible text of some HTML (tags and style dropped): what the glossary looks for abbreviations in."""
+    import re
+
+    html = re.sub(r"<(style|script)\b.*?</\1>", " ", html, flags=re.S)
+    alts = re.findall(r'\b(?:alt|aria-label)="([^"]*)"', html)
+    return re.sub(r"<[^>]+>", " ", html) + " " + " ".join(alts)
 
 
 def render_pdf(html: str, target: Path, base_url: Path) -> None:

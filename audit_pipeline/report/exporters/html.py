@@ -38,9 +38,14 @@ class ReportHTMLExporter(HTMLExporter):
         return TEMPLATE_OPTIONS["exclude_anchor_links"]
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        """Convert; a notebook converted on its own gets a title and the stylesheet (``notebook_resources``)."""
+        """Convert; a notebook converted on its own gets a title and the stylesheet (``notebook_resources``),
+        and its figures numbered (``form.number_report``; a whole report is numbered by ``render``)."""
         resources = dict(resources or {})
-        if "report" not in resources:
-            name = (resources.get("metadata") or {}).get("name", "")
-            resources["report"] = notebook_resources(nb, name)
-        return super().from_notebook_node(nb, resources=resources, **kw)
+        if "report" in resources:
+            return super().from_notebook_node(nb, resources=resources, **kw)
+        from audit_pipeline.report.form import number_report
+
+        name = (resources.get("metadata") or {}).get("name", "")
+        resources["report"] = notebook_resources(nb, name)
+        body, resources = super().from_notebook_node(nb, resources=resources, **kw)
+        return number_report(body)[0], resources

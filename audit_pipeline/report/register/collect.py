@@ -12,7 +12,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
-from audit_pipeline.report.register.core import METADATA_KEY, anchor, shown_text
+from audit_pipeline.report.register.core import METADATA_KEY, READS_KEY, anchor, shown_text
 
 # The last register collected, by the notebooks' paths, sizes and times: a period's figures.json,
 # figures.xlsx and appendix read its executed notebooks once, not once each.
@@ -23,7 +23,8 @@ class RegisterConflict(ValueError):
     """The same figure id was shown with two different values."""
 
 
-def _output_entries(output) -> list[dict]:
+def output_entries(output) -> list[dict]:
+    """The register entries one notebook output carries (``core.section``)."""
     metadata = output.get("metadata") or {}
     entries = metadata.get(METADATA_KEY)
     if entries is None:  # IPython nests a repr's metadata under its mime type
@@ -31,12 +32,21 @@ def _output_entries(output) -> list[dict]:
     return list(entries or [])
 
 
+def output_reads(output) -> list[str]:
+    """The pack tables one notebook output read (``core.section``)."""
+    metadata = output.get("metadata") or {}
+    names = metadata.get(READS_KEY)
+    if names is None:
+        names = (metadata.get("text/html") or {}).get(READS_KEY)
+    return list(names or [])
+
+
 def notebook_entries(nb) -> list[dict]:
     """Every register entry in a notebook's outputs, in order (repeats included)."""
     found = []
     for cell in nb["cells"]:
         for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            found += _output_entries(output)
+            found += output_entries(output)
     return found
 
 

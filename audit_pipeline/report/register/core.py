@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 METADATA_KEY = "audit_pipeline/figures"
+READS_KEY = "audit_pipeline/reads"  # the pack tables a section output read (its default Source line, report.form)
 OPEN, MID, CLOSE = "\ue000", "\ue001", "\ue002"  # private-use characters: never in a pack (see ``plain``)
 _MARKED = re.compile(f"{OPEN}([^{MID}{CLOSE}]*){MID}([^{CLOSE}]*){CLOSE}")
 
@@ -210,12 +211,16 @@ class Register:
         return [self.entries[i] for i in ids]
 
 
-def _attach(output, entries: list[dict]):
-    """Put ``entries`` in a display object's metadata (kept by nbformat, never shown by the template)."""
-    if not entries or output is None or not hasattr(output, "metadata"):
+def _attach(output, entries: list[dict], tables: list[str] = ()):
+    """Put ``entries`` (and the ``tables`` read) in a display object's metadata (kept by nbformat,
+    never shown by the template)."""
+    if not (entries or tables) or output is None or not hasattr(output, "metadata"):
         return output
     metadata = dict(output.metadata or {})
-    metadata[METADATA_KEY] = entries
+    if entries:
+        metadata[METADATA_KEY] = entries
+    if tables:
+        metadata[READS_KEY] = list(tables)
     output.metadata = metadata
     return output
 
@@ -223,12 +228,16 @@ def _attach(output, entries: list[dict]):
 def section(fn):
     """Decorate a section function ``fn(ctx, ...)``: the figures it showed travel with its output."""
 
+    from audit_pipeline.report import reads
+
     @functools.wraps(fn)
     def wrapper(ctx, *args, **kwargs):
         register = getattr(ctx, "register", None)
         start = len(register.touched) if register is not None else 0
-        output = fn(ctx, *args, **kwargs)
-        return _attach(output, register.since(start)) if register is not None else output
+        with reads.capture() as names:
+            output = fn(ctx, *args, **kwargs)
+        tables = sorted(n for n in names if ":" not in n and n != "files")
+        return _attach(output, register.since(start), tables) if register is not None else output
 
     return wrapper
 

@@ -7,12 +7,14 @@ from IPython.display import HTML
 
 from audit_pipeline.measures import onboarding
 from audit_pipeline.measures import periods as P
-from audit_pipeline.report import display, fmt
+from audit_pipeline.report import display, fmt, form
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
 from audit_pipeline.report.register import charts as chart_data
 from audit_pipeline.report.register import section
 from audit_pipeline.report.sections.common import centre_names
+
+SOURCE = "the programme's data pack, table bodies (plans, onboarding dates and status reported by the programme)."
 
 
 @section
@@ -28,7 +30,8 @@ def onboarding_text(ctx: Context) -> HTML:
             f"{K.noun(key('onboarding.overdue'), ob['overdue'], 'body was', 'bodies were')} overdue: planned to be onboarded by the period end but not yet onboarded.",
             f"Slippage ratings below are derived by this pipeline and apply to onboarded bodies only: on time, within tolerance, "
             f"late by {amber} days or more (amber) or {red} days or more (red). "
-            "A body not onboarded by its planned date is shown as overdue, with the days since that date.",
+            "A body not onboarded by its planned date is shown as overdue, with the days since that date "
+            f"({form.see('onboarding-by-body', 'see the table below')}).",
         ]
     )
 
@@ -64,6 +67,9 @@ def onboarding_chart(ctx: Context) -> HTML:
     return display.figure(
         charts.onboarding_progress(series, texts),
         "Bodies onboarded against plan",
+        source=SOURCE,
+        notes="At each period's end: bodies whose planned onboarding date had passed, and bodies that had been "
+        "onboarded (actual onboarding date on or before that end).",
     )
 
 
@@ -140,6 +146,11 @@ def onboarding_body_table(ctx: Context) -> HTML:
             "customers": "Customers",
         },
         numeric=["slip", "customers"],
+        figure_key="onboarding-by-body",
+        source=SOURCE,
+        notes="Slip is the days from the planned to the actual onboarding date, or to the period end for a body "
+        "that is overdue. Ratings are this pipeline's own, under the thresholds in the Methodology; they are not "
+        "official. Customers are those recorded for each body.",
     )
 
 
@@ -174,6 +185,9 @@ def som_table(ctx: Context) -> HTML:
         table,
         f"Adoption of the standard operating model by bodies onboarded by {fmt.date(ctx.period.end)}",
         {"status": "Standard operating model", "bodies": "Bodies", "variations": "Variations"},
+        source=SOURCE,
+        notes="Operating-model status counts only bodies onboarded by the period end: a body not yet onboarded has "
+        "no status yet and is counted apart. Variations are those recorded for each body.",
         formats={"variations": lambda v: "Not applicable" if v is None or pd.isna(v) else v},
         numeric=["bodies", "variations"],
     )

@@ -9,10 +9,23 @@ from audit_pipeline.measures import periods as P
 from audit_pipeline.measures import recommendations
 from audit_pipeline.pack.contract import REC_STATUSES
 from audit_pipeline.report import display, fmt, narrative
-from audit_pipeline.report.context import Context
+from audit_pipeline.report.context import Context, Figures
+from audit_pipeline.report.register import Register, section
+from audit_pipeline.report.register import catalogue as K
 from audit_pipeline.report.register import charts as chart_data
-from audit_pipeline.report.register import section
 from audit_pipeline.report.sections.common import period_labels
+
+SOURCE = "the programme's data pack, tables recommendations and recommendation_status (the auditor's assessments)."
+# The headline figures whose movement "Changes since the previous period" shows: (row, what to register).
+HEADLINES = (
+    ("Implementation costs to date (£ million)", "costs.total"),
+    ("Programme savings to date, shared services (£ million)", "savings.shared_services_to_date_gbp_m"),
+    ("Customers served", "onboarding.customers_served"),
+    ("Bodies onboarded", "onboarding.onboarded"),
+    ("Bodies overdue to onboard", "onboarding.overdue"),
+    ("Recommendations implemented", "recommendations.implemented"),
+    ("Recommendations overdue", "recommendations.overdue"),
+)
 
 
 def _tracker(ctx: Context, period: P.Period | None = None) -> pd.DataFrame:
@@ -35,7 +48,13 @@ def recommendation_chart(ctx: Context) -> HTML:
             [f"No recommendation had been made by {fmt.date(ctx.period.end)}, so there is no chart of their status."]
         )
     shown = narrative.recommendation_counts(ctx.register, ctx.figures)
-    return display.figure(charts.recommendation_status(series, shown), "Recommendations by assessed status over time")
+    return display.figure(
+        charts.recommendation_status(series, shown),
+        "Recommendations by assessed status over time",
+        source=SOURCE,
+        notes="At each period's end, the recommendations made by then, by the auditor's assessed status "
+        "(not the status the responsible body reported).",
+    )
 
 
 @section
@@ -80,6 +99,10 @@ def tracker_table(ctx: Context) -> HTML:
             "target_in_force": "Target date",
             "flags": "Flags",
         },
+        source=SOURCE,
+        notes="Assessed status is the auditor's, from the latest assessment up to this period; reported status is "
+        "the responsible body's. The target date in force is the latest revised date, else the original one. "
+        "Recommendations made after the period's end are left out.",
     )
 
 
@@ -145,30 +168,69 @@ def revisions_table(ctx: Context) -> HTML:
             "revision_reason": "Reason",
         },
         formats={"original_target_date": lambda d: fmt.date(d) if not pd.isna(d) else "None set"},
+        source=SOURCE,
+        notes="Every revision of a target date up to this period, with the reason the responsible body gave.",
     )
+
+
+def _change_words(row) -> str:
+    """What changed for one recommendation since the previous period, in words."""
+    words = []
+    if row["new"]:
+        words.append("Made since the previous period")
+    elif row["status"] != row["previous_status"]:
+        words.append("Assessed status changed")
+    if row["redated"] and not row["left_overdue_by_redating"]:
+        words.append("Target date moved")
+    if row["left_overdue_by_redating"]:
+        words.append("Left the overdue list only because its target date moved: not because it was implemented")
+    elif row["overdue_before"] and not row["overdue_now"]:
+        words.append(f"Left the overdue list: now {fmt.words(row['status']).lower()}")
+    elif row["overdue_now"] and not row["overdue_before"]:
+        words.append(
+            "Became overdue" + (" after its target date moved" if row["redated"] else ": its target date passed")
+        )
+    return "; ".join(words)
+
+
+def _target_words(row) -> str:
+    now = fmt.date(row["target_now"]) if not pd.isna(row["target_now"]) else "None set"
+    if row["redated"]:
+        was = fmt.date(row["target_before"]) if not pd.isna(row["target_before"]) else "none set"
+        return f"{now} (was {was})"
+    return now
 
 
 @section
 def changes_table(ctx: Context) -> HTML:
-    """Changes in assessed status since the previous period (or that there is none)."""
-    before = _tracker(ctx, ctx.previous) if ctx.previous else None
-    table = recommendations.changes_since(_tracker(ctx), before)
+    """What changed for each recommendation since the previous period: made since then, assessed status,
+    target date moved (re-dated), onto or off the overdue list (or that there is no previous period)."""
     if ctx.previous is None:
         return display.paragraphs(
             ["This is the first period in the pack, so there is no previous period to compare with."]
         )
+    table = recommendations.movements_since(_tracker(ctx), _tracker(ctx, ctx.previous))
     table["now"] = table["status"].map(fmt.words)
     table["before"] = [
         "Not yet made" if new else fmt.words(s) for new, s in zip(table["new"], table["previous_status"], strict=True)
     ]
+    table["target"] = [_target_words(row) for _, row in table.iterrows()]
+    table["change"] = [_change_words(row) for _, row in table.iterrows()]
     return display.table(
         table,
-        f"Changes in assessed status since {fmt.isolate(ctx.previous.label)}",
+        f"Changes since {fmt.isolate(ctx.previous.label)}: assessed status, target dates moved and the overdue list",
         {
             "rec_id": "Ref",
             "before": f"At {fmt.isolate(ctx.previous.label)}",
             "now": f"At {fmt.isolate(ctx.period.label)}",
+            "target": "Target date in force",
+            "change": "Change",
         },
+        empty="No recommendation changed since the previous period.",
+        source=SOURCE,
+        notes="Statuses are the auditor's assessed statuses. A recommendation is overdue when it is not started or "
+        "in progress and its target date in force has passed; a moved target date takes it off the overdue list "
+        "without any progress, and the table says so.",
     )
 
 
@@ -185,4 +247,94 @@ def source_table(ctx: Context) -> HTML:
         "Recommendations implemented by source report",
         {"source": "Source report", "total": "Recommendations", "implemented": "Implemented"},
         numeric=["total", "implemented"],
+        source=SOURCE,
+        notes="Recommendations made by the period's end, by the report that made them; implemented as assessed "
+        "by the auditor.",
+    )
+
+
+def _headline(reg, figures, what: str) -> tuple[str, str]:
+    """Register the headline figure ``what`` (``HEADLINES``) in ``reg`` as a table shows it (£ million to
+    one decimal place); its figure id and that display."""
+    if what == "costs.total":
+        c = figures["costs"]
+        display = fmt.money_cell(c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"])
+        paths = ("costs.central_programme_to_date_gbp_m", "costs.departmental_to_date_gbp_m")
+        if all(K.not_collated(reg, p) for p in paths):  # as total_costs: missing, never £0
+            display = fmt.NOT_COLLATED
+        K.total_costs(reg, figures, display)
+        return "costs.total_to_date", display
+    if what.startswith("recommendations."):
+        narrative.recommendation_counts(reg, figures)
+        return what, reg.entries[what]["display"]
+    display = None
+    if K.KEYS[what][2] == "gbp_m":
+        value = figures[what.split(".")[0]][what.split(".")[1]]
+        display = fmt.NOT_COLLATED if K.not_collated(reg, what) else fmt.money_cell(value)
+    K.key(reg, figures, what, display)
+    figure_id = K.KEYS[what][0]
+    return figure_id, display or reg.entries[figure_id]["display"]
+
+
+def _previous_headline(ctx: Context, what: str) -> tuple[dict, str]:
+    """A headline figure at the previous period, registered as ``previous.<id>`` with the rows of that period."""
+    earlier = ctx.register.memo(
+        ("previous", ctx.previous.period_id),
+        lambda: (Register(ctx.pack, ctx.previous), Figures(ctx.pack, ctx.previous)),
+    )
+    figure_id, display = _headline(earlier[0], earlier[1], what)
+    entry = earlier[0].entries[figure_id]
+    shown = ctx.register.add(
+        f"previous.{figure_id}",
+        entry["value"],
+        display,
+        label=f"{entry['label']}, at the previous period",
+        unit=entry["unit"],
+        definition=f"{entry['definition']} At the previous period's end.",
+        inputs=entry["inputs"],
+        function=entry["function"],
+        complete=entry["complete"],
+        check=entry["check"],
+    )
+    return {**entry, "display": display}, shown
+
+
+def _movement(before: dict, now: dict) -> str:
+    """Up, down or no change, in words (every number is in the row already)."""
+    if fmt.NOT_COLLATED in (before["display"], now["display"]) or None in (before["value"], now["value"]):
+        return "Not comparable: not collated"
+    word = "Up" if now["value"] > before["value"] else "Down" if now["value"] < before["value"] else "No change"
+    if not (before["complete"] and now["complete"]):
+        word += " (totals with returns not collated)"
+    return word
+
+
+@section
+def headline_changes(ctx: Context) -> HTML:
+    """The headline figures at the previous period and now (or that there is no previous period)."""
+    if ctx.previous is None:
+        return display.paragraphs(
+            ["This is the first period in the pack, so the headline figures have nothing to move from."]
+        )
+    rows = []
+    for label, what in HEADLINES:
+        before, before_shown = _previous_headline(ctx, what)
+        figure_id, text = _headline(ctx.register, ctx.figures, what)
+        now = {**ctx.register.entries[figure_id], "display": text}
+        rows.append((label, before_shown, ctx.register.again(figure_id, text), _movement(before, now)))
+    frame = pd.DataFrame(rows, columns=["what", "before", "now", "movement"])
+    return display.table(
+        frame,
+        f"Headline figures at {fmt.isolate(ctx.previous.label)} and at {fmt.isolate(ctx.period.label)}",
+        {
+            "what": "Headline figure",
+            "before": f"At {fmt.isolate(ctx.previous.label)}",
+            "now": f"At {fmt.isolate(ctx.period.label)}",
+            "movement": "Movement",
+        },
+        numeric=["before", "now"],
+        source="the programme's data pack, tables costs, savings, bodies, recommendations and "
+        "recommendation_status, as at each period's end.",
+        notes="Each figure is computed the same way at both periods, from the rows up to that period. "
+        "Costs and savings are to date; a total that misses returns not collated is at least the amount shown.",
     )

@@ -14,6 +14,8 @@ from audit_pipeline.report.register import charts as chart_data
 from audit_pipeline.report.register import section
 from audit_pipeline.report.sections.common import centre_names
 
+TRANSACTIONS_SOURCE = "the programme's data pack, transactions (one row per transaction, from the centres' systems)."
+
 
 def _service_series(ctx: Context) -> pd.DataFrame:
     """Transaction-derived figures for each centre in every period up to the reported one."""
@@ -45,14 +47,19 @@ def service_chart(ctx: Context) -> HTML:
         )
     chart_data.service(ctx.register, series)  # every point of the chart, registered
     latest = series[series["label"] == ctx.period.label]
+    names = centre_names(ctx)
     texts = {
-        c: K.service(ctx.register, ctx.figures, c, "within_sla_share")
+        names.get(c, c): K.service(ctx.register, ctx.figures, c, "within_sla_share")
         for c in latest["centre_id"]
         if c in ctx.figures["service"]
     }
+    named = series.assign(centre_id=series["centre_id"].map(lambda c: names.get(c, c)))  # names, never ids
     return display.figure(
-        charts.service_within_sla(series, texts),
+        charts.service_within_sla(named, texts),
         "Share of transactions completed within SLA, derived from transaction data",
+        source=TRANSACTIONS_SOURCE,
+        notes="For each centre and period: transactions received in the period and completed within the days of "
+        "their service level agreement, as a share of all received in the period.",
     )
 
 
@@ -118,6 +125,11 @@ def kpi_table(ctx: Context) -> HTML:
             "flag": "Flag",
         },
         numeric=["value_text", "benchmark_text"],
+        source="the programme's data pack, tables kpi_values (values reported by the centres, not audited) "
+        "and kpis (benchmarks).",
+        notes="A value is late when reported after the threshold in the Methodology. A value for a period before "
+        "the centre went live is flagged: it is not a result of the centre's service. A KPI with no benchmark "
+        "is not compared.",
     )
 
 
@@ -154,6 +166,10 @@ def derived_vs_reported(ctx: Context) -> HTML:
             for name in ("volume", "within_sla_share", "median_days_to_complete", "open_at_end")
         },
         numeric=["volume", "within_sla_share", "median_days_to_complete", "open_at_end"],
+        source=TRANSACTIONS_SOURCE[:-1] + "; kpi_values (reported by the centres).",
+        notes="Derived over transactions received in the period: completed within SLA as a share of those "
+        "received; median days from receipt to completion over those completed; open at the period end counts "
+        "every transaction received by the end and not completed, whatever its period.",
     )
 
 
@@ -220,4 +236,7 @@ def mi_timeliness_table(ctx: Context) -> HTML:
             "before_go_live": "Before centre went live (flagged)",
         },
         numeric=["values", "late", "undated", "before_go_live"],
+        source="the programme's data pack, tables kpi_values (reporting dates) and centres (go-live dates).",
+        notes="Each period's KPI values, counted by when they were reported against the period's end. "
+        "Values with no reporting date cannot be judged on time.",
     )
