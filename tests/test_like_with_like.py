@@ -72,7 +72,12 @@ def test_dis_savings_are_the_negative_programme_rows(pack):
     assert rows[["period_id", "body_id", "amount_gbp_m"]].values.tolist() == [["B", "b2", -0.3]]
     s = finance.savings_figures(t["savings"], t["periods"], at(pack, "C"))
     assert (s["dis_savings_rows"], s["dis_savings_gbp_m"]) == (1, -0.3)
-    assert s["programme_by_evidence_gbp_m"] == {"sufficient": 10.0, "partial": 0.0, "insufficient": -0.3, "ungraded": 0.0}
+    assert s["programme_by_evidence_gbp_m"] == {
+        "sufficient": 10.0,
+        "partial": 0.0,
+        "insufficient": -0.3,
+        "ungraded": 0.0,
+    }
 
 
 def test_no_run_rate_before_twelve_months_are_recorded(pack):
@@ -163,7 +168,12 @@ def test_sample_pack_evidence_at_2015_16_q4():
     sample = load_pack(DEFAULT_DATA)
     t = sample.tables
     s = finance.savings_figures(t["savings"], t["periods"], P.period_of(t["periods"], "2015-16-Q4"))
-    assert s["programme_by_evidence_gbp_m"] == {"sufficient": 41.3, "partial": 24.6, "insufficient": 11.4, "ungraded": 12.7}
+    assert s["programme_by_evidence_gbp_m"] == {
+        "sufficient": 41.3,
+        "partial": 24.6,
+        "insufficient": 11.4,
+        "ungraded": 12.7,
+    }
     assert (s["dis_savings_rows"], s["dis_savings_gbp_m"]) == (1, -0.6)
     rows = finance.dis_savings(t["savings"], t["periods"], P.period_of(t["periods"], "2015-16-Q4"))
     assert rows[["period_id", "body_id"]].values.tolist() == [["2014-15-Q1", "home-office"]]

@@ -100,7 +100,9 @@ def run_rate(savings: pd.DataFrame, periods: pd.DataFrame, period: Period) -> di
     start = period.end + pd.Timedelta(days=1) - pd.DateOffset(years=1)
     table = ordered(periods)
     window = table[(table["start_date"] >= start) & (table["start_date"] <= period.start)]
-    follows = window["start_date"].iloc[1:].to_numpy() == (window["end_date"].iloc[:-1] + pd.Timedelta(days=1)).to_numpy()
+    follows = (
+        window["start_date"].iloc[1:].to_numpy() == (window["end_date"].iloc[:-1] + pd.Timedelta(days=1)).to_numpy()
+    )
     if window.empty or window["start_date"].iloc[0] != start or not follows.all():
         return None  # the periods recorded do not cover the whole year (too short, or a gap)
     ids = list(window["period_id"])

@@ -7,7 +7,7 @@ from IPython.display import HTML
 
 from audit_pipeline.measures import finance
 from audit_pipeline.measures.summary import official_rating
-from audit_pipeline.report import display, fmt, narrative
+from audit_pipeline.report import display, finance_words, fmt, narrative
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
 from audit_pipeline.report.register import section
@@ -35,7 +35,7 @@ def headlines(ctx: Context) -> HTML:
     key = lambda path: K.key(reg, f, path)  # noqa: E731
     spent = c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"]
     missing = c["departmental_not_collated_bodies"]
-    cost_est, save_est = finance.find_estimate(now, "implementation_cost"), finance.find_estimate(now, "annual_savings")
+    cost_est = finance.find_estimate(now, "implementation_cost")
     rec = narrative.recommendation_counts(reg, f)
     by_source = "; ".join(f"{i} of {t} {fmt.isolate(k)}" for k, (i, t) in rec["by_source"].items())
     items = [
@@ -52,9 +52,9 @@ def headlines(ctx: Context) -> HTML:
         (
             "Programme savings to date (shared services only)",
             key("savings.shared_services_to_date_gbp_m"),
-            f"Estimate: {K.estimate_range(reg, save_est)} a year ({fmt.isolate(save_est['scope'])})"
-            if save_est is not None
-            else "No estimate in the pack",
+            finance_words.headline_comparison(
+                reg, f, ctx.tables, ctx.period
+            ),  # never a total against an annual estimate
         ),
         (
             "Customers served",
