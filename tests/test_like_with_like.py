@@ -10,6 +10,7 @@ e2 annual 350-500 (15 Aug 2014), e3 cost 44-95 (Dec 2012), e4 cumulative 484 two
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -177,3 +178,192 @@ def test_sample_pack_evidence_at_2015_16_q4():
     assert (s["dis_savings_rows"], s["dis_savings_gbp_m"]) == (1, -0.6)
     rows = finance.dis_savings(t["savings"], t["periods"], P.period_of(t["periods"], "2015-16-Q4"))
     assert rows[["period_id", "body_id"]].values.tolist() == [["2014-15-Q1", "home-office"]]
+
+
+# -- the section as a reviewer reads it, on the hand pack and the sample pack
+
+
+def _shown(output) -> tuple[str, dict]:
+    """Visible text of a section output (figure marks dropped, alt texts kept) and its register entries."""
+    from bs4 import BeautifulSoup
+
+    from audit_pipeline.report.register import METADATA_KEY, plain
+
+    data = output._repr_html_()
+    html, metadata = data if isinstance(data, tuple) else (data, {})
+    soup = BeautifulSoup(html, "html.parser")
+    text = " ".join([soup.get_text(" ")] + [img.get("alt", "") for img in soup.find_all("img")])
+    text = re.sub(r"\s+", " ", plain(text))
+    text = re.sub(r"\( ", "(", re.sub(r" ([).,;:])", r"\1", text))
+    return text, {e["id"]: e for e in metadata.get(METADATA_KEY, [])}
+
+
+def _rows(output) -> list[list[str]]:
+    from bs4 import BeautifulSoup
+
+    from audit_pipeline.report.register import plain
+
+    soup = BeautifulSoup(output.data, "html.parser")
+    return [[plain(c.get_text(" ", strip=True)) for c in tr.find_all(["th", "td"])] for tr in soup.select("tbody tr")]
+
+
+@pytest.fixture(scope="module")
+def hand():
+    from audit_pipeline.report.context import load_context
+
+    return {p: load_context(HAND, p) for p in ("A", "B", "C")}
+
+
+def test_savings_against_estimates_set_like_against_like(hand):
+    from audit_pipeline.report.sections import costs
+
+    text, _ = _shown(costs.savings_against_estimates(hand["B"]))
+    # no cumulative estimate before 1 October 2014; A and B are six months, so no annual rate
+    assert "Programme savings to date were at least £0.7 million; no cumulative savings estimate was in force" in text
+    assert (
+        "The annual savings estimate in force, £350 million to £500 million a year (whole strategy), cannot yet" in text
+    )
+    text, entries = _shown(costs.savings_against_estimates(hand["C"]))
+    assert (
+        "Programme savings to date were at least £9.7 million, against the cumulative savings estimate in force of "
+        "£484 million by 2023-24 (two centres, made on 1 October 2014)."
+    ) in text
+    assert "savings.annualised_run_rate" not in entries
+
+
+def test_the_savings_tile_never_sets_a_total_against_an_annual_estimate(hand):
+    from audit_pipeline.report.sections import summary
+
+    text, _ = _shown(summary.headlines(hand["B"]))
+    assert "Annual estimate £350 million to £500 million a year (whole strategy): not comparable until twelve" in text
+    assert "Estimate: £350 million" not in text
+    text, _ = _shown(summary.headlines(hand["C"]))
+    assert "Cumulative estimate: £484 million by 2023-24 (two centres)." in text
+
+
+def test_net_position_at_least_or_not_made(hand):
+    from audit_pipeline.report.sections import costs
+
+    # A: savings 1.0 (complete) against costs 1.1 central + departmental not collated (at least 1.1)
+    text, _ = _shown(costs.net_position(hand["A"]))
+    assert text.strip() == (
+        "Net position: programme savings to date (£1 million) were less than implementation costs to date "
+        "(at least £1.1 million): the costs not yet collated can only widen the gap."
+    )
+    # B: savings at least 0.7 (b1 not collated) against costs at least 4.0: which is larger is not known
+    text, _ = _shown(costs.net_position(hand["B"]))
+    assert (
+        "(at least £0.7 million) cannot yet be set against implementation costs to date (at least £4 million)" in text
+    )
+    assert "returns of savings and costs not yet collated could change which is larger" in text
+
+
+def test_evidence_table_and_dis_savings(hand):
+    from audit_pipeline.report.sections import costs
+
+    shown = costs.evidence_table(hand["C"])
+    assert _rows(shown) == [
+        ["Sufficient evidence", "10.0", "2"],
+        ["Partial evidence", "0.0", "0"],
+        ["Insufficient evidence", "-0.3", "1"],
+        ["Not graded", "0.0", "0"],
+        ["Not collated (amount and grading not known)", "not collated", "1"],
+        ["Programme savings to date", "at least 9.7", ""],
+    ]
+    text, entries = _shown(shown)
+    assert "They are net of 1 dis-saving (a negative saving) of -£0.3 million." in text
+    sufficient = entries["savings.programme_by_evidence.sufficient"]
+    assert sufficient["metric"] == "savings.programme_by_evidence_gbp_m.sufficient"
+    assert sufficient["inputs"][0]["lines"] == [2, 8]  # savings.csv: A b1 1.0 and C b1 9.0
+    assert entries["savings.programme_by_evidence.insufficient"]["inputs"][0]["lines"] == [4]
+    assert _rows(costs.dis_savings_table(hand["B"])) == [["2014-15 Q2", "Body Two", "-0.3", "Insufficient", ""]]
+    text, _ = _shown(costs.dis_savings_table(hand["A"]))
+    assert "No dis-savings (negative programme savings) are recorded up to 2014-15 Q1." in text
+
+
+def test_forecast_table_only_where_pairs_exist(hand):
+    from audit_pipeline.report.sections import costs
+
+    text, _ = _shown(costs.forecast_table(hand["A"]))
+    assert "The pack holds no forecast and actual amounts for the same period and body up to 2014-15 Q1" in text
+    assert _rows(costs.forecast_table(hand["C"])) == [
+        ["Central programme costs", "2014-15 Q2", "Body One", "0.4", "2.2", "Above forecast"],
+        ["Programme savings (shared services)", "2014-15 Q3", "Body One", "4.0", "9.0", "Above forecast"],
+    ]
+
+
+def test_estimate_history_table_and_step_chart(hand):
+    from audit_pipeline.report.sections import costs
+
+    rows = _rows(costs.estimate_history_table(hand["B"]))
+    assert [r[:2] + r[3:] for r in rows] == [
+        [
+            "Annual savings",
+            "whole strategy",
+            "1 December 2012",
+            "First estimate",
+            "Replaced on 15 August 2014",
+            "strategy",
+        ],
+        ["Annual savings", "whole strategy", "15 August 2014", "First revision", "In force", "revised"],
+        ["Implementation cost", "whole strategy", "1 December 2012", "First estimate", "In force", "strategy"],
+    ]
+    assert [r[2] for r in rows] == [
+        "£400 million to £600 million a year",
+        "£350 million to £500 million a year",
+        "£44 million to £95 million",
+    ]
+    text, entries = _shown(costs.estimate_chart(hand["B"]))
+    assert (
+        "Annual savings, whole strategy: £400 million to £600 million from 1 December 2012; then £350 million" in text
+    )
+    assert "£484 million" not in text  # e4 was made after B's end
+    assert entries["chart.estimates.e2.low"]["value"] == 350.0
+    assert entries["chart.estimates.e2.low"]["inputs"][0]["lines"] == [3]
+
+
+def test_costs_chart_draws_the_total(hand):
+    from audit_pipeline.report.sections import costs
+
+    text, entries = _shown(costs.cost_chart(hand["B"]))
+    # total to B: 1.1 + 2.2 central + 0.7 departmental = 4.0, b2 and b3 not collated; at A no departmental
+    # return was collated, so no total is drawn there
+    assert entries["chart.costs.total.B"]["value"] == 4.0 and entries["chart.costs.total.B"]["complete"] is False
+    assert "chart.costs.total.A" not in entries
+    assert "total: at least £4 million" in text
+    assert "The total is drawn only where both types have a collated return" in text
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from audit_pipeline.report.context import load_context
+    from audit_pipeline.settings import DEFAULT_DATA
+
+    return {p: load_context(DEFAULT_DATA, p) for p in ("2013-14-Q4", "2015-16-Q4")}
+
+
+def test_sample_pack_summary_states_evidence_and_run_rate(sample):
+    from audit_pipeline.report.sections import summary
+
+    text, entries = _shown(summary.summary_text(sample["2015-16-Q4"]))
+    assert (
+        "£41.3 million was supported by sufficient evidence, £24.6 million by partial evidence and £11.4 million by "
+        "insufficient evidence; £12.7 million had not been graded. They are net of 1 dis-saving (a negative saving) "
+        "of -£0.6 million."
+    ) in text
+    assert "Annualised from the four quarters to 31 March 2016 (2015-16 Q1 to 2015-16 Q4)" in text
+    assert "against the cumulative savings estimate in force of £484 million by 2023-24" in text
+    assert "the annual savings estimate in force is" not in text
+    assert entries["savings.annualised_run_rate"]["complete"] is False  # 2015-16 Q4 has a return not collated
+    text, _ = _shown(summary.headlines(sample["2013-14-Q4"]))
+    # 2013-14 Q1 to Q4 programme savings: 3.2, against the annual estimate; never "£3.2 million ... a year" as a total
+    assert "Annualised over the four quarters to 31 March 2014 (2013-14 Q1 to 2013-14 Q4): £3.2 million a year" in text
+
+
+def test_sample_pack_forecast_pairs(sample):
+    from audit_pipeline.report.sections import costs
+
+    text, _ = _shown(costs.forecast_table(sample["2013-14-Q4"]))
+    assert "The pack holds no forecast and actual amounts" in text
+    rows = _rows(costs.forecast_table(sample["2015-16-Q4"]))
+    assert len(rows) == 12 and rows[0][:2] == ["Central programme costs", "2014-15 Q1"]
