@@ -116,8 +116,8 @@ def cumulative_costs_with_total(series: pd.DataFrame, estimate: pd.Series | None
         shown = "a dashed line" if point else "a shaded band"
         shown_range = texts.get("estimate") or fmt.money_range(estimate["low_gbp_m"], estimate["high_gbp_m"])
         alt += f" The implementation cost estimate in force is {shown_range}, shown as {shown}."
-    # The legend goes beside the plot, never over the lines.
-    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    # The legend goes under the axis labels, never over the lines, so the plot keeps the page's width.
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)
     return fig, alt
 
 

@@ -195,10 +195,8 @@ def estimate_history_table(ctx: Context) -> HTML:
         {
             "measure": history["measure"].map(fmt.words),
             "scope": history["scope"],
-            "range": [
-                RF.history_range(ctx.register, r) + (" a year" if r["measure"] == "annual_savings" else "")
-                for _, r in history.iterrows()
-            ],
+            "low": [RF.history_bound(ctx.register, r, "low", fmt.money_cell) for _, r in history.iterrows()],
+            "high": [RF.history_bound(ctx.register, r, "high", fmt.money_cell) for _, r in history.iterrows()],
             "horizon": history["horizon"].fillna(""),
             "as_at": history["as_at"],
             "which": ["First estimate" if n == 0 else f"{_ordinal(n)} revision" for n in history["revision"]],
@@ -212,7 +210,8 @@ def estimate_history_table(ctx: Context) -> HTML:
     columns = {
         "measure": "Measure",
         "scope": "Scope",
-        "range": "Estimate",
+        "low": "Low (£ million)",
+        "high": "High (£ million)",
         "horizon": "Horizon",
         "as_at": "Made on",
         "which": "First or revision",
@@ -221,7 +220,12 @@ def estimate_history_table(ctx: Context) -> HTML:
     }
     if not frame["horizon"].any():
         del columns["horizon"]
-    return display.table(frame, "History of the estimates: every estimate made by the end of the period", columns)
+    return display.table(
+        frame,
+        "History of the estimates: every estimate made by the end of the period (£ million; annual savings a year)",
+        columns,
+        numeric=["low", "high"],
+    )
 
 
 def _ordinal(n: int) -> str:
