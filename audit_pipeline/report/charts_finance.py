@@ -63,6 +63,8 @@ def cumulative_costs_with_total(series: pd.DataFrame, estimate: pd.Series | None
     lines = {name: charts.collated(series, kind, "_cumulative") for name, kind in kinds.items()}
     lines[TOTAL] = cost_total(series)
     for index, (name, values) in enumerate(lines.items()):
+        if name == TOTAL and values.isna().all():
+            continue  # no period with both types collated: no total line, and none in the legend
         marker, style = charts.STYLES[index % len(charts.STYLES)]
         width = 2.4 if name == TOTAL else 1.5
         ax.plot(
@@ -91,6 +93,8 @@ def cumulative_costs_with_total(series: pd.DataFrame, estimate: pd.Series | None
     if x:
         last = lines[TOTAL].iloc[-1]
         total = texts.get("total") or (fmt.money(last) if pd.notna(last) else "not drawn")
+        if lines[TOTAL].isna().all():
+            total = "not drawn, as no departmental costs have been collated"
         alt = (
             f"Line chart of actual implementation costs to date from {fmt.isolate(series['label'].iloc[0])} to "
             f"{fmt.isolate(series['label'].iloc[-1])}. "
