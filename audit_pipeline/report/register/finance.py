@@ -147,15 +147,17 @@ def run_rate(reg, figures: dict, rate: dict) -> str:
 
 def forecast_cells(reg, row: pd.Series, column: str) -> tuple[str, str]:
     """The forecast and actual sums of one forecast-against-actual row (table cells)."""
-    t = reg.pack.tables
-    frame = t[row["table"]]
+    frame = reg.pack.tables[row["table"]]
     mask = (frame["period_id"] == row["period_id"]) & (frame[column] == row["kind"])
     mask &= frame["body_id"].isin(row["bodies"])
+    where = f"{column} {row['kind']}, period {row['period_id']}, bodies {', '.join(row['bodies'])}"
     shown = []
     for status in ("forecast", "actual"):
-        value = row[f"{status}_gbp_m"]
         figure_id = f"table.forecast_actual.{row['table']}.{row['kind']}.{row['period_id']}.{status}"
-        bodies = ", ".join(row["bodies"])
+        if figure_id in reg.entries:
+            shown.append(reg.again(figure_id))
+            continue
+        value = row[f"{status}_gbp_m"]
         shown.append(
             reg.add(
                 figure_id,
@@ -165,18 +167,10 @@ def forecast_cells(reg, row: pd.Series, column: str) -> tuple[str, str]:
                 unit="gbp_m",
                 definition=f"Sum of amount_gbp_m over {row['table']} rows with status {status} for the period, "
                 f"{column} and bodies that have both a forecast and an actual row.",
-                inputs=[
-                    reg.rows(
-                        row["table"],
-                        mask & (frame["status"] == status),
-                        f"{column} {row['kind']}, period {row['period_id']}, bodies {bodies}, status {status}",
-                    )
-                ],
+                inputs=[reg.rows(row["table"], mask & (frame["status"] == status), f"{where}, status {status}")],
                 function=M + "finance.forecast_against_actual",
                 check=SUM,
             )
-            if figure_id not in reg.entries
-            else reg.again(figure_id)
         )
     return shown[0], shown[1]
 

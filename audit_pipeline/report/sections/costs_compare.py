@@ -215,7 +215,7 @@ def estimate_history_table(ctx: Context) -> HTML:
         "horizon": "Horizon",
         "as_at": "Made on",
         "which": "First or revision",
-        "force": f"At {fmt.date(ctx.period.end)}",
+        "force": "At the period end",
         "source": "Source",
     }
     if not frame["horizon"].any():
