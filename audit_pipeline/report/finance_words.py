@@ -37,13 +37,15 @@ def _annual_ranges(reg, rows) -> str:
     return " and ".join(f"{K.estimate_range(reg, r)} a year ({fmt.isolate(r['scope'])})" for r in rows)
 
 
-def _span(reg, rate: dict, period: Period) -> str:
-    """``the four quarters to 31 March 2016 (2015-16 Q1 to 2015-16 Q4)``."""
+def _span(reg, rate: dict, period: Period, labels: bool = True) -> str:
+    """``the four quarters to 31 March 2016 (2015-16 Q1 to 2015-16 Q4)``; without the labels for a tile."""
+    span = f"{SPAN.get(len(rate['period_ids']), 'the periods')} to {fmt.date(period.end)}"
+    if not labels:
+        return span
     periods = reg.pack.tables["periods"]
     first, last = (period_of(periods, rate["period_ids"][i]).label for i in (0, -1))
-    span = SPAN.get(len(rate["period_ids"]), "the periods")
-    labels = fmt.isolate(first) if first == last else f"{fmt.isolate(first)} to {fmt.isolate(last)}"
-    return f"{span} to {fmt.date(period.end)} ({labels})"
+    named = fmt.isolate(first) if first == last else f"{fmt.isolate(first)} to {fmt.isolate(last)}"
+    return f"{span} ({named})"
 
 
 def cumulative_clause(reg, tables: dict, period: Period) -> str:
@@ -127,7 +129,7 @@ def headline_comparison(reg, figures: dict, tables: dict, period: Period) -> str
     rate = finance.run_rate(t["savings"], t["periods"], period)
     estimate = f"{K.estimate_range(reg, annual)} a year ({fmt.isolate(annual['scope'])})" if annual is not None else ""
     if rate is not None and not (rate["not_collated_rows"] and not rate["actual_rows"]):
-        text = f"Annualised over {_span(reg, rate, period)}: {RF.run_rate(reg, figures, rate)} a year"
+        text = f"Annualised over {_span(reg, rate, period, labels=False)}: {RF.run_rate(reg, figures, rate)} a year"
         parts.append(text + (f", against an annual estimate of {estimate}." if estimate else "."))
     elif estimate:
         parts.append(f"Annual estimate {estimate}: not comparable until twelve months are recorded.")
