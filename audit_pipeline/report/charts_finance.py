@@ -100,7 +100,12 @@ def cumulative_costs_with_total(series: pd.DataFrame, estimate: pd.Series | None
             f"{fmt.isolate(series['label'].iloc[-1])}. "
             f"Central programme costs to date: {texts.get('central') or fmt.money(series['central_programme_cumulative'].iloc[-1])}; "
             f"departmental costs collated to date: {texts.get('departmental') or fmt.money(series['departmental_implementation_cumulative'].iloc[-1])}; "
-            f"total: {total} (the total is drawn only where both types have a collated return)."
+            f"total: {total}"
+            + (
+                "."
+                if lines[TOTAL].isna().all()
+                else " (the total is drawn only where both types have a collated return)."
+            )
         )
     if texts.get("note"):
         alt += " " + texts["note"]

@@ -60,6 +60,8 @@ def cost_chart(ctx: Context) -> HTML:
         series["central_programme_not_collated_to_date"] + series["departmental_implementation_not_collated_to_date"]
     )
     parts = ["the total is drawn only where both types have a collated return"] if total.isna().any() else []
+    if total.isna().all():
+        parts = ["no total is drawn, as no departmental costs have been collated"]
     if (total.notna() & (incomplete > 0)).any():
         parts.append("the total is at least the amount drawn (ringed) where a return was not collated")
     if parts:
