@@ -7,6 +7,7 @@
 #     - estimates
 #     - costs
 #     - savings
+#     - bodies
 #     - programme
 #   jupytext:
 #     formats: ipynb,py:percent
@@ -63,6 +64,31 @@ S.cost_table(ctx)
 S.estimates_table(ctx)
 
 # %% [markdown]
+# Every estimate made by the period end, the first and each revision, with the
+# date it was made and its source. Estimates made later do not appear.
+
+# %%
+S.estimate_history_table(ctx)
+
+# %%
+S.estimate_chart(ctx)
+
+# %% [markdown]
+# ### Savings against the estimates, and the net position
+#
+# Like is set against like: savings to date against a cumulative estimate, and
+# an annual estimate against the savings of the last twelve months, never a
+# running total against an annual figure. A total that a return not collated
+# would enter is "at least"; where that leaves a comparison open, the report
+# says so rather than make it.
+
+# %%
+S.savings_against_estimates(ctx)
+
+# %%
+S.net_position(ctx)
+
+# %% [markdown]
 # ### Savings by attribution
 #
 # Only savings caused by shared services count as programme savings. Savings from
@@ -74,6 +100,27 @@ S.savings_table(ctx)
 
 # %%
 S.savings_chart(ctx)
+
+# %% [markdown]
+# ### Savings by evidence
+#
+# Programme savings by the auditor's grading of the evidence for each claim.
+# Dis-savings (negative savings) are netted off the total and listed.
+
+# %%
+S.evidence_table(ctx)
+
+# %%
+S.dis_savings_table(ctx)
+
+# %% [markdown]
+# ### Forecast against actual
+#
+# Where the pack holds a forecast and an actual amount for the same period,
+# body and type, the two are set side by side.
+
+# %%
+S.forecast_table(ctx)
 
 # %%
 commentary(ctx, "Costs and savings")

@@ -70,6 +70,11 @@ def test_savings_keep_attributions_apart(pack):
         "reduced_activity_to_date_gbp_m": 0.5,
         "unattributed_to_date_gbp_m": 0.2,
         "not_collated_rows": 1,
+        # by evidence level: programme (shared services) rows only, the dis-saving with its sign
+        "programme_by_evidence_gbp_m": {"sufficient": 1.0, "partial": 0.0, "insufficient": -0.3, "ungraded": 0.0},
+        "dis_savings_rows": 1,
+        "dis_savings_gbp_m": -0.3,
+        "annualised_run_rate_gbp_m": None,  # A to B is six months, not a year
     }
     # at C the 9.0 actual enters and the 4.0 forecast does not
     assert figures(pack, "C")["savings"]["shared_services_to_date_gbp_m"] == 9.7

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from audit_pipeline.measures import finance
 from audit_pipeline.measures.periods import Period
-from audit_pipeline.report import fmt
+from audit_pipeline.report import finance_words, fmt
 from audit_pipeline.report.register import catalogue as K
 
 
@@ -143,11 +143,10 @@ def executive_summary(pack, period: Period, figures: dict, reg) -> list[str]:
             f"The total cost to participating bodies has not been collated: {K.noun(key('costs.departmental_not_collated_bodies'), missing, 'body', 'bodies')} "
             "did not report departmental implementation costs, so the total is incomplete."
         )
-    save_est = finance.find_estimate(now, "annual_savings")
+    # like with like: the total to date against the cumulative estimate; the annual estimate against the run rate
     sentence = f"Savings attributed to shared services to date were {key('savings.shared_services_to_date_gbp_m')}"
-    if save_est is not None:
-        sentence += f"; the annual savings estimate in force is {K.estimate_range(reg, save_est)} a year ({fmt.isolate(save_est['scope'])})"
-    sentences.append(sentence + ".")
+    sentences.append(sentence + finance_words.cumulative_clause(reg, t, period) + ".")
+    sentences += finance_words.summary_sentences(reg, figures, t, period)
     others = [
         f"{key('savings.reduced_activity_to_date_gbp_m')} from reduced activity"
         if s["reduced_activity_to_date_gbp_m"]

@@ -15,6 +15,7 @@ Importing this package imports every section, so that the kernel server, which p
 from audit_pipeline.report.sections import (  # noqa: F401
     common,
     costs,
+    costs_compare,
     onboarding,
     quality,
     recommendations,

@@ -12,6 +12,16 @@ from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
 from audit_pipeline.report.register import charts as chart_data
 from audit_pipeline.report.register import collation, section
+from audit_pipeline.report.register import finance as RF
+from audit_pipeline.report.sections.costs_compare import (  # noqa: F401  (shown as this section's own)
+    dis_savings_table,
+    estimate_chart,
+    estimate_history_table,
+    evidence_table,
+    forecast_table,
+    net_position,
+    savings_against_estimates,
+)
 
 
 def _any_amount(series: pd.DataFrame, columns: list[str]) -> bool:
@@ -28,8 +38,8 @@ def _unknown(series: pd.DataFrame) -> str:
 
 @section
 def cost_chart(ctx: Context) -> HTML:
-    """Cumulative implementation costs against the estimate range (chart)."""
-    from audit_pipeline.report import charts  # matplotlib and seaborn load only where a chart is drawn
+    """Cumulative implementation costs by type and in total, against the estimate range (chart)."""
+    from audit_pipeline.report import charts_finance  # matplotlib and seaborn load only where a chart is drawn
 
     series = finance.cost_series(ctx.tables["costs"], ctx.tables["periods"], ctx.period)
     if not _any_amount(series, ["central_programme", "departmental_implementation"]):
@@ -44,15 +54,30 @@ def cost_chart(ctx: Context) -> HTML:
     estimate = finance.find_estimate(now, "implementation_cost")
     kinds = {"central_programme": "central programme costs", "departmental_implementation": "departmental costs"}
     note = _collation_note(series, kinds, to_date=True)
+    total = charts_finance.cost_total(series)
+    RF.cost_total_points(ctx.register, series, total)  # the total line's points, registered
+    incomplete = (
+        series["central_programme_not_collated_to_date"] + series["departmental_implementation_not_collated_to_date"]
+    )
+    parts = ["the total is drawn only where both types have a collated return"] if total.isna().any() else []
+    if total.isna().all():
+        parts = ["no total is drawn, as no departmental costs have been collated"]
+    if (total.notna() & (incomplete > 0)).any():
+        parts.append("the total is at least the amount drawn (ringed) where a return was not collated")
+    if parts:
+        words = "; ".join(parts)
+        note += (" " if note else "") + words[:1].upper() + words[1:] + "."
+    last = f"chart.costs.total.{series['period_id'].iloc[-1]}"
     texts = {
         "central": K.key(ctx.register, ctx.figures, "costs.central_programme_to_date_gbp_m"),
         "departmental": K.key(ctx.register, ctx.figures, "costs.departmental_to_date_gbp_m"),
+        "total": ctx.register.again(last) if last in ctx.register.entries else "not drawn",
         "estimate": K.estimate_range(ctx.register, estimate) if estimate is not None else "",
         "note": note,
     }
     return display.figure(
-        charts.cumulative_costs(series, estimate, texts),
-        "Implementation costs to date against the estimate range",
+        charts_finance.cumulative_costs_with_total(series, estimate, texts),
+        "Implementation costs to date, by type and in total, against the estimate range",
         note,
     )
 
@@ -229,7 +254,8 @@ def _previous_range(ctx: Context, row: pd.Series) -> str:
         return "First estimate"
     before = finance.estimates_in_force(ctx.tables["estimates"], ctx.previous.end)
     match = before[(before["measure"] == row["measure"]) & (before["scope"] == row["scope"])]
-    return K.estimate_range(ctx.register, match.iloc[0])
+    # registered from its own row (an id of its own: the estimate in force now has the same measure and scope)
+    return RF.history_range(ctx.register, match.iloc[0], prefix="table.estimates.previous")
 
 
 @section

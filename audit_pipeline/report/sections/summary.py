@@ -16,7 +16,7 @@ from audit_pipeline.measures import service as SV
 from audit_pipeline.measures import summary as MS
 from audit_pipeline.measures.onboarding import kpi_values_before_go_live
 from audit_pipeline.measures.summary import official_rating
-from audit_pipeline.report import display, fmt, narrative
+from audit_pipeline.report import display, finance_words, fmt, narrative
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
 from audit_pipeline.report.register import section
@@ -44,7 +44,7 @@ def headlines(ctx: Context) -> HTML:
     key = lambda path: K.key(reg, f, path)  # noqa: E731
     spent = c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"]
     missing = c["departmental_not_collated_bodies"]
-    cost_est, save_est = finance.find_estimate(now, "implementation_cost"), finance.find_estimate(now, "annual_savings")
+    cost_est = finance.find_estimate(now, "implementation_cost")
     rec = narrative.recommendation_counts(reg, f)
     by_source = "; ".join(f"{i} of {t} {fmt.isolate(k)}" for k, (i, t) in rec["by_source"].items())
     items = [
@@ -61,9 +61,9 @@ def headlines(ctx: Context) -> HTML:
         (
             "Programme savings to date (shared services only)",
             key("savings.shared_services_to_date_gbp_m"),
-            f"Estimate: {K.estimate_range(reg, save_est)} a year ({fmt.isolate(save_est['scope'])})"
-            if save_est is not None
-            else "No estimate in the pack",
+            finance_words.headline_comparison(
+                reg, f, ctx.tables, ctx.period
+            ),  # never a total against an annual estimate
         ),
         (
             "Customers served",
