@@ -245,16 +245,9 @@ def number_style_errors(soup: BeautifulSoup) -> list[tuple[str, str, str]]:
     return errors
 
 
-KNOWN_ELSEWHERE = {
-    # The estimates table of the costs section (costs.py, helper fin) shows ranges in the running-text
-    # style ("£400 million to £600 million"); the lead removes this when that table follows fmt.
-    "section-02_costs_savings",
-}
-
-
 @pytest.mark.parametrize("period", REGISTER_PERIODS)
 def test_every_table_follows_one_number_style(register_run, period):
-    errors = [e for e in number_style_errors(page(register_run, period)) if e[0] not in KNOWN_ELSEWHERE]
+    errors = number_style_errors(page(register_run, period))
     assert errors == [], f"{period}: {errors[:8]}"
 
 

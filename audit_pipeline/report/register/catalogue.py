@@ -308,16 +308,15 @@ def _slug(text) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in str(text).lower()).strip("_")
 
 
-def estimate(reg, row: pd.Series, bound: str) -> str:
+def estimate(reg, row: pd.Series, bound: str, form=fmt.money) -> str:
     """The low or high end of an estimate (a row of ``estimates``), with its line in the file."""
-    figure_id = f"estimates.{row['measure']}.{_slug(row['scope'])}.{bound}"
+    figure_id, column = f"estimates.{row['measure']}.{_slug(row['scope'])}.{bound}", f"{bound}_gbp_m"
     if figure_id in reg.entries:
-        return reg.again(figure_id)
-    column = f"{bound}_gbp_m"
+        return reg.again(figure_id, form(row[column]))
     return reg.add(
         figure_id,
         float(row[column]),
-        fmt.money(row[column]),
+        form(row[column]),
         label=f"{fmt.words(row['measure'])} estimate ({row['scope']}), {bound} end",
         unit="gbp_m",
         definition=(f"For each (measure, scope), the estimate with the latest as_at on or before End; its {column}."),

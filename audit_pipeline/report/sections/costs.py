@@ -248,31 +248,39 @@ def cost_text(ctx: Context) -> HTML:
     return display.paragraphs(sentences)
 
 
-def _previous_range(ctx: Context, row: pd.Series) -> str:
-    """The range of the estimate in force a period earlier (registered from its own row), or "First estimate"."""
+def _previous_bound(ctx: Context, row: pd.Series, bound: str) -> str:
+    """One end of the estimate in force a period earlier, in £ million (registered from its own row);
+    "Not applicable" for a first estimate."""
     if pd.isna(row["low_gbp_m_previous"]):
-        return "First estimate"
+        return "Not applicable"
     before = finance.estimates_in_force(ctx.tables["estimates"], ctx.previous.end)
     match = before[(before["measure"] == row["measure"]) & (before["scope"] == row["scope"])]
     # registered from its own row (an id of its own: the estimate in force now has the same measure and scope)
-    return RF.history_range(ctx.register, match.iloc[0], prefix="table.estimates.previous")
+    return RF.history_bound(ctx.register, match.iloc[0], bound, fmt.money_cell, prefix="table.estimates.previous")
 
 
 @section
 def estimates_table(ctx: Context) -> HTML:
     """The estimates in force at the period end, and how each changed since the previous period."""
     table = finance.estimate_changes(ctx.tables["estimates"], ctx.period, ctx.previous)
-    table["range"] = [K.estimate_range(ctx.register, row) for _, row in table.iterrows()]
-    table["previous"] = [_previous_range(ctx, row) for _, row in table.iterrows()]
+    rows = list(table.iterrows())
+    for bound in ("low", "high"):
+        table[bound] = [
+            RF.history_bound(ctx.register, r, bound, fmt.money_cell, "table.estimates.now") for _, r in rows
+        ]
+        table[f"previous_{bound}"] = [_previous_bound(ctx, r, bound) for _, r in rows]
     table["change"] = table["changed"].map({True: "Revised this period", False: "Unchanged"})
     table["measure_words"] = table["measure"].map(fmt.words)
+    table["made"] = table["as_at"].map(fmt.date)
     columns = {
         "measure_words": "Measure",
         "scope": "Scope",
-        "range": "Estimate",
+        "low": "Low (£ million)",
+        "high": "High (£ million)",
         "horizon": "Horizon",
-        "as_at": "Made on",
-        "previous": "Previous period",
+        "made": "Made on",
+        "previous_low": "Previous period: low (£ million)",
+        "previous_high": "Previous period: high (£ million)",
         "change": "Change",
     }
     if table["horizon"].isna().all():

@@ -314,7 +314,7 @@ def exception_checks(ctx: Context) -> tuple[list[tuple], list[tuple]]:
             shown[what] = ctx.register.add(
                 f"{key}.{what}",
                 pair[what],
-                fmt.money(pair[what]),
+                fmt.money_in_table(pair[what]),
                 label=f"{fmt.words(pair[kind])} {what}, {pair['body_id']}, {ctx.period.label}",
                 unit="gbp_m",
                 definition=f"Sum of amount_gbp_m over the {table} rows with status {what} for the period, body and {kind}.",

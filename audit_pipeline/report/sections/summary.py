@@ -90,6 +90,13 @@ def summary_text(ctx: Context) -> HTML:
 # ---- key facts ---------------------------------------------------------------------------------
 
 
+def _table_money(ctx: Context, path: str) -> str:
+    """A key sum to date in a table cell (``£90.0 million``, "at least" when incomplete, or "not collated")."""
+    group, name = path.split(".", 1)
+    shown = fmt.NOT_COLLATED if K.not_collated(ctx.register, path) else fmt.money_in_table(ctx.figures[group][name])
+    return K.key(ctx.register, ctx.figures, path, shown)
+
+
 @section
 def key_facts(ctx: Context) -> HTML:
     """The key facts box: a few headline figures, each with a one-line label (every number registered)."""
@@ -103,7 +110,7 @@ def key_facts(ctx: Context) -> HTML:
     end = fmt.date(ctx.period.end)
     facts = [
         (
-            K.total_costs(reg, f, fmt.money(spent)),
+            K.total_costs(reg, f, fmt.money_in_table(spent)),
             f"implementation costs to {end}"
             + (
                 f"; departmental costs of {K.noun(key('costs.departmental_not_collated_bodies'), missing, 'body', 'bodies')} not collated"
@@ -117,7 +124,10 @@ def key_facts(ctx: Context) -> HTML:
             f"{key('onboarding.onboarded')} of {key('onboarding.bodies')}",
             f"participating bodies onboarded; {K.noun(key('onboarding.overdue'), ob['overdue'], 'body', 'bodies')} overdue against plan",
         ),
-        (key("savings.shared_services_to_date_gbp_m"), f"programme savings attributed to shared services to {end}"),
+        (
+            _table_money(ctx, "savings.shared_services_to_date_gbp_m"),
+            f"programme savings attributed to shared services to {end}",
+        ),
         (
             f"{rec['implemented']} of {rec['in_force']}",
             f"recommendations in force implemented ({K.noun(rec['total'], n['total'], 'recommendation')} made; "
@@ -291,9 +301,9 @@ def signal_rows(ctx: Context) -> pd.DataFrame:
         bound = "low" if cost_est["low_gbp_m"] == cost_est["high_gbp_m"] else "high"
         rule = (
             "Implementation costs to date: no more than the high end of the implementation cost estimate in force, "
-            f"{K.estimate(reg, cost_est, bound)} ({fmt.isolate(cost_est['scope'])}, as at {fmt.date(cost_est['as_at'])})"
+            f"{K.estimate(reg, cost_est, bound, fmt.money_in_table)} ({fmt.isolate(cost_est['scope'])}, as at {fmt.date(cost_est['as_at'])})"
         )
-    rows.append((s, rule, f"{K.total_costs(reg, f, fmt.money(spent))} to date"))
+    rows.append((s, rule, f"{K.total_costs(reg, f, fmt.money_in_table(spent))} to date"))
 
     s = found["kpis_missing_benchmark"]
     results = kpis["benchmark"].notna() & ~kpis["before_go_live"]
