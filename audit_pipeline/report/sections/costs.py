@@ -248,10 +248,13 @@ def estimates_table(ctx: Context) -> HTML:
         "as_at": "Made on",
         "previous": "Previous period",
         "change": "Change",
+        "source": "Source",  # rows citing a published report are marked (sources=, report/published.py)
     }
     if table["horizon"].isna().all():
         del columns["horizon"]
-    return display.table(table, "Estimates in force at the end of the period, and how they changed", columns)
+    return display.table(
+        table, "Estimates in force at the end of the period, and how they changed", columns, sources="source"
+    )
 
 
 def _money_key(ctx: Context, path: str) -> str:
