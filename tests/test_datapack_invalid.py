@@ -826,7 +826,6 @@ def test_programme_bad_threshold(invalid, replacement, line, column):
     assert_finding(finding, file="programme.yaml", line=line, column=column)
 
 
-
 @pytest.mark.parametrize(
     ("text", "value", "kind"),
     [
@@ -842,6 +841,7 @@ def test_programme_cover_text_of_the_wrong_type_names_its_line(invalid, text, va
     key = text.split(":")[0]
     assert_finding(finding, file="programme.yaml", line=8, column=key, value=value, rule="must be a line of text")
     assert kind in finding.rule
+
 
 def test_unknown_threshold_is_a_warning(check):
     pack, findings = check(programme=PROGRAMME_YAML + "  colour_days: 3\n")

@@ -406,7 +406,6 @@ def test_unknown_programme_key_is_a_warning(check):
     assert [(f.severity, f.file, f.line, f.column) for f in findings] == [(WARNING, "programme.yaml", 8, "colour")]
 
 
-
 def test_programme_cover_text_is_read_and_optional(check):
     """``issuer`` and ``data_note`` (shown on the report's cover) are optional lines of text; a wrapped
     note reads as one paragraph, and a value that looks like a date or number is text once quoted."""
@@ -423,6 +422,7 @@ def test_programme_cover_text_is_read_and_optional(check):
     pack, findings = check(programme=PROGRAMME_YAML + "issuer: '2016'\ndata_note: ''\n")
     assert findings == []
     assert pack.programme["issuer"] == "2016" and "data_note" not in pack.programme
+
 
 def test_programme_dates_may_be_uk_text(check):
     from packbuilder import PROGRAMME_YAML
