@@ -42,8 +42,9 @@ def _is_element(kid) -> bool:
     return isinstance(kid, pikepdf.Dictionary) and "/S" in kid
 
 
-def _tree(root) -> list:
-    """Every structure element reachable from the StructTreeRoot, parents before their children."""
+def _tree(root) -> tuple[list, set]:
+    """Every structure element reachable from the StructTreeRoot, parents before their children, and
+    their object numbers."""
     seen, order, stack = set(), [], [root]
     while stack:
         node = stack.pop()
@@ -52,7 +53,7 @@ def _tree(root) -> list:
                 seen.add(kid.objgen)
                 order.append(kid)
                 stack.append(kid)
-    return order
+    return order, seen
 
 
 def _margin_text_as_artifacts(pdf, root, reachable: set) -> int:
@@ -152,8 +153,8 @@ def repair(data: bytes) -> bytes:
         root = pdf.Root.get("/StructTreeRoot")
         if root is None:
             return data
-        elements = _tree(root)
-        _margin_text_as_artifacts(pdf, root, {e.objgen for e in elements})
+        elements, reachable = _tree(root)
+        _margin_text_as_artifacts(pdf, root, reachable)
         _scope_header_cells(elements)
         _lists_without_divs(elements)
         _printable_links(pdf)
