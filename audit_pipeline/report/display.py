@@ -25,7 +25,9 @@ NOWRAP_MAX = 18  # a column whose values are all this short may be kept on one l
 PROSE_MIN = 60  # a column with a value longer than this holds sentences and gets the most width
 PROSE_CHARS = 40  # the width a column of sentences needs to read well
 LINE_CHARS = 130  # about what one line of an A4 table holds at print size
-KEEP_LINES = 30  # a table up to this many printed lines is kept on one page (class "keep")
+# A table up to this many printed lines is kept on one page (class "keep"): under half an A4 page, so
+# that a table moved whole to the next page never leaves more than half a page blank (test_pages.py).
+KEEP_LINES = 20
 LONG_WORD = 30  # a cell with a word longer than this may break it anywhere (class "long-word")
 
 
