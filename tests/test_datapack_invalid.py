@@ -826,6 +826,23 @@ def test_programme_bad_threshold(invalid, replacement, line, column):
     assert_finding(finding, file="programme.yaml", line=line, column=column)
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("issuer: 42", "42", "a number"),
+        ("issuer: yes", "True", "true or false"),
+        ("data_note: [illustrative, figures]", "['illustrative', 'figures']", "a list"),
+        ("data_note: {note: illustrative}", "{'note': 'illustrative'}", "a mapping"),
+    ],
+)
+def test_programme_cover_text_of_the_wrong_type_names_its_line(invalid, text, value, kind):
+    """``issuer`` and ``data_note`` are shown on the cover: anything but text is refused where it is."""
+    finding = invalid(programme=PROGRAMME_YAML + text + "\n")
+    key = text.split(":")[0]
+    assert_finding(finding, file="programme.yaml", line=8, column=key, value=value, rule="must be a line of text")
+    assert kind in finding.rule
+
+
 def test_unknown_threshold_is_a_warning(check):
     pack, findings = check(programme=PROGRAMME_YAML + "  colour_days: 3\n")
     assert pack is not None

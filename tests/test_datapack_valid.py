@@ -406,6 +406,24 @@ def test_unknown_programme_key_is_a_warning(check):
     assert [(f.severity, f.file, f.line, f.column) for f in findings] == [(WARNING, "programme.yaml", 8, "colour")]
 
 
+def test_programme_cover_text_is_read_and_optional(check):
+    """``issuer`` and ``data_note`` (shown on the report's cover) are optional lines of text; a wrapped
+    note reads as one paragraph, and a value that looks like a date or number is text once quoted."""
+    from packbuilder import PROGRAMME_YAML
+
+    pack, findings = check(programme=PROGRAMME_YAML)
+    assert findings == []
+    assert "issuer" not in pack.programme and "data_note" not in pack.programme
+    text = PROGRAMME_YAML + "issuer: National Audit Office\ndata_note: >\n  Most of it is\n  illustrative.\n"
+    pack, findings = check(programme=text)
+    assert findings == []
+    assert pack.programme["issuer"] == "National Audit Office"
+    assert pack.programme["data_note"] == "Most of it is illustrative."
+    pack, findings = check(programme=PROGRAMME_YAML + "issuer: '2016'\ndata_note: ''\n")
+    assert findings == []
+    assert pack.programme["issuer"] == "2016" and "data_note" not in pack.programme
+
+
 def test_programme_dates_may_be_uk_text(check):
     from packbuilder import PROGRAMME_YAML
 

@@ -266,8 +266,8 @@ def test_at_least(every_period, period):
     expected = EXPECTED[period]
     soup, entries = _report(every_period / period)
     tiles = {
-        dl.dt.get_text(" ", strip=True): dl.select_one("dd.figure").get_text(" ", strip=True)
-        for dl in soup.select(".headline")
+        tile.select_one(".label").get_text(" ", strip=True): tile.select_one(".figure").get_text(" ", strip=True)
+        for tile in soup.select(".headline")
     }
     costs_tile = tiles["Implementation costs to date"]
     savings_tile = tiles["Programme savings to date (shared services only)"]

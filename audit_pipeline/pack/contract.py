@@ -254,7 +254,10 @@ THRESHOLD_DEFAULTS = {
     "recommendations_overdue_share_amber": 0.25,
     "recommendations_overdue_share_red": 0.5,
 }
-OPTIONAL_PROGRAMME_KEYS = {"thresholds", "description", "audit_body", "currency_note"}
+OPTIONAL_PROGRAMME_KEYS = {"thresholds", "description", "audit_body", "currency_note", "issuer", "data_note"}
+# Optional keys shown on the report's cover, each a line of text when given: who issues the report
+# (e.g. "National Audit Office") and a note on the data (what of it is illustrative or unaudited).
+PROGRAMME_TEXT_KEYS = ("issuer", "data_note")
 
 # Names the tool itself uses in a programme's output folder (<out>/<programme_id>/): a period_id may
 # not be one of them, in any case, since each period is published as a folder of that name beside them.

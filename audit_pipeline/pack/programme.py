@@ -9,7 +9,12 @@ import yaml
 
 from audit_pipeline.errors import ERROR, WARNING, Finding
 from audit_pipeline.pack import parsers
-from audit_pipeline.pack.contract import OPTIONAL_PROGRAMME_KEYS, PROGRAMME_KEYS, THRESHOLD_DEFAULTS
+from audit_pipeline.pack.contract import (
+    OPTIONAL_PROGRAMME_KEYS,
+    PROGRAMME_KEYS,
+    PROGRAMME_TEXT_KEYS,
+    THRESHOLD_DEFAULTS,
+)
 from audit_pipeline.pack.limits import LIMITS
 
 FILE = "programme.yaml"
@@ -114,10 +119,38 @@ def read_programme(path: Path, findings: list[Finding]) -> dict | None:
                 Finding(WARNING, FILE, "unknown key: ignored", line=_line_of(node, str(key)), column=str(key))
             )
     programme["thresholds"] = _thresholds(data.get("thresholds"), node, findings)
-    for key in OPTIONAL_PROGRAMME_KEYS - {"thresholds"}:
+    for key in OPTIONAL_PROGRAMME_KEYS - {"thresholds", *PROGRAMME_TEXT_KEYS}:
         if key in data:
             programme[key] = str(data[key])
+    for key in PROGRAMME_TEXT_KEYS:
+        text = _text(data, node, key, findings)
+        if text is not None:
+            programme[key] = text
     return programme
+
+
+def _text(data: dict, node: yaml.Node, key: str, findings: list[Finding]) -> str | None:
+    """An optional line of text for the cover (``issuer``, ``data_note``): ``None`` when absent or empty;
+    anything but text (a number, a date, a list, a mapping) is a located error, never shown as ``str()``."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        kinds = ((bool, "true or false"), (int | float, "a number"), (list, "a list"), (dict, "a mapping"))
+        kind = next((name for types, name in kinds if isinstance(value, types)), type(value).__name__)
+        findings.append(
+            Finding(
+                ERROR,
+                FILE,
+                f"must be a line of text (quote it if it looks like a number or date), not {kind}",
+                line=_line_of(node, key),
+                column=key,
+                value=str(value)[:80],
+            )
+        )
+        return None
+    text = " ".join(value.split())  # a folded or wrapped YAML string reads as one paragraph
+    return text or None
 
 
 def _thresholds(raw: object, node: yaml.Node, findings: list[Finding]) -> dict:

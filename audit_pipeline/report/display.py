@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 from IPython.display import HTML
 
-from audit_pipeline.report import bidi, fmt
+from audit_pipeline.report import bidi, fmt, published
 from audit_pipeline.report.form import source_html
 from audit_pipeline.report.register import linkify, plain
 
@@ -26,7 +26,9 @@ NOWRAP_MAX = 18  # a column whose values are all this short may be kept on one l
 PROSE_MIN = 60  # a column with a value longer than this holds sentences and gets the most width
 PROSE_CHARS = 40  # the width a column of sentences needs to read well
 LINE_CHARS = 130  # about what one line of an A4 table holds at print size
-KEEP_LINES = 30  # a table up to this many printed lines is kept on one page (class "keep")
+# A table up to this many printed lines is kept on one page (class "keep"): under half an A4 page, so
+# that a table moved whole to the next page never leaves more than half a page blank (test_pages.py).
+KEEP_LINES = 20
 LONG_WORD = 30  # a cell with a word longer than this may break it anywhere (class "long-word")
 
 
@@ -124,6 +126,7 @@ def table_html(
     source: str = "",
     notes: str = "",
     figure_key: str = "",
+    sources: str | None = None,
 ) -> str:
     """An HTML table with a caption, ``th`` header cells (``scope``) and escaped cells.
 
@@ -133,6 +136,8 @@ def table_html(
     ``source`` and ``notes`` are the Source and Notes lines under it (``form.source_html``); a
     table without a source gets a default one at render time (``form.complete_sources``).
     ``figure_key`` names it for cross-references in the text (``form.see``).
+    ``sources`` names the column holding the pack's ``source`` of each row: a row citing a published
+    report is marked as a published fact there, and a key under the table says what the mark means.
     """
     formats, numeric = formats or {}, set(numeric)
     texts = {name: [plain(_cell(value, formats.get(name))) for value in frame[name].tolist()] for name in columns}
@@ -141,7 +146,7 @@ def table_html(
         f'<th scope="col"{_class_attr(_head_classes(label, name in numeric, kind[name]))}>{esc(label)}</th>'
         for name, label in columns.items()
     )
-    body = []
+    body, marks = [], 0
     for position in range(len(frame)):
         cells = []
         for index, name in enumerate(columns):
@@ -149,15 +154,19 @@ def table_html(
             css = _class_attr(_cell_classes(raw, name in numeric, kind[name]))
             tag = "th" if index == 0 and row_header else "td"
             scope = ' scope="row"' if tag == "th" else ""
-            cells.append(f"<{tag}{scope}{css}>{data(raw) if raw else ''}</{tag}>")
+            mark = name == sources and published.is_published(raw)
+            marks += mark
+            shown = (f'<strong class="published-mark">{published.MARK}:</strong> ' if mark else "") + data(raw)
+            cells.append(f"<{tag}{scope}{css}>{shown if raw else ''}</{tag}>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not body:
         body.append(f'<tr><td colspan="{len(columns)}">{esc(empty)}</td></tr>')
     keep = " keep" if _printed_lines(texts, kind) <= KEEP_LINES else ""
+    key = f'<p class="table-key">Key: {esc(published.KEY)}</p>' if marks else ""
     return (
         f'<table class="report-table{keep}"><caption>{linkify(esc(caption))}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    ) + source_html(source, notes, figure_key)
+    ) + source_html(source, notes, figure_key) + key
 
 
 def table(frame: pd.DataFrame, caption: str, columns: dict[str, str], **kwargs) -> HTML:
@@ -208,11 +217,14 @@ def bullets(items: Iterable[str], empty: str = "None.") -> HTML:
 
 
 def headline_html(items: list[tuple[str, str, str]]) -> str:
-    """Headline figures as a definition list: (what, figure, comparison point)."""
+    """Headline figures as a list, one item per tile: what, the figure, its comparison point.
+
+    A list rather than ``<dl>`` groups: the PDF tags a ``<dl>`` as a list whose every term and
+    definition is an item of its own, each group a ``Div`` between list and items."""
     parts = []
     for label, value, comparison in items:
         parts.append(
-            f'<div class="headline"><dt>{esc(label)}</dt><dd class="figure">{linkify(data(value))}</dd>'
-            f'<dd class="comparison">{linkify(data(comparison))}</dd></div>'
+            f'<li class="headline"><p class="label">{esc(label)}</p><p class="figure">{linkify(data(value))}</p>'
+            f'<p class="comparison">{linkify(data(comparison))}</p></li>'
         )
-    return '<dl class="headlines">' + "".join(parts) + "</dl>"
+    return '<ul class="headlines">' + "".join(parts) + "</ul>"

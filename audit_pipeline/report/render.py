@@ -96,6 +96,22 @@ def version_resources(manifest: dict | None) -> dict:
     return {"status": status, "supersedes": version.get("supersedes"), "changes": version.get("changes")}
 
 
+def _day(day) -> str:
+    """``31 March 2014`` (``fmt.date`` without loading pandas here)."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def cover_resources(programme: dict, period: Period) -> dict:
+    """The cover's facts: who issues the report, the period, the date the data are as at, and the
+    pack's note on its data (``issuer`` and ``data_note`` of programme.yaml; absent when not given)."""
+    return {
+        "issuer": Markup(bidi_html(isolate(programme["issuer"]))) if programme.get("issuer") else None,
+        "period": Markup(bidi_html(f"{isolate(period.label)} ({_day(period.start)} to {_day(period.end)})")),
+        "as_at": _day(period.end),
+        "data_note": Markup(bidi_html(isolate(programme["data_note"]))) if programme.get("data_note") else None,
+    }
+
+
 def report_resources(pack, period: Period, sections: list[dict], manifest: dict | None = None) -> dict:
     """What the template needs besides the cells for a period report: titles, contents, stylesheet."""
     programme = pack.programme
@@ -104,6 +120,7 @@ def report_resources(pack, period: Period, sections: list[dict], manifest: dict 
     name, label = isolate(programme["name"]), isolate(period.label)
     return {
         **versioning,
+        "cover": cover_resources(programme, period),
         "lang": LANG,
         "title": plain(f"{name}: progress report for {label}"),
         # Markup (already escaped, names in <bdi>): the template's ``| e`` leaves it as it is.

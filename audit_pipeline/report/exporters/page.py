@@ -55,11 +55,15 @@ def notebook_resources(nb, name: str = "") -> dict:
 
 
 def pdf_bytes(html: str, base_url: Path | str | None = None) -> bytes:
-    """A tagged A4 PDF (PDF/UA-1) of report HTML, with bookmarks from its headings (WeasyPrint)."""
+    """A tagged A4 PDF (PDF/UA-1) of report HTML, with bookmarks from its headings (WeasyPrint), its tag
+    tree repaired where WeasyPrint falls short of PDF/UA-1 (``tagging.repair``: running headers and
+    page numbers as artifacts, header cells with a scope, lists without ``Div`` between list and item)."""
     from weasyprint import HTML
+
+    from audit_pipeline.report.exporters.tagging import repair
 
     buffer = io.BytesIO()
     HTML(string=html, base_url=str(base_url) if base_url else None).write_pdf(
         buffer, pdf_variant="pdf/ua-1", uncompressed_pdf=False
     )
-    return buffer.getvalue()
+    return repair(buffer.getvalue())

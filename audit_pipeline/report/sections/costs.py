@@ -282,10 +282,13 @@ def estimates_table(ctx: Context) -> HTML:
         "previous_low": "Previous period: low (£ million)",
         "previous_high": "Previous period: high (£ million)",
         "change": "Change",
+        "source": "Source",  # rows citing a published report are marked (sources=, report/published.py)
     }
     if table["horizon"].isna().all():
         del columns["horizon"]
-    return display.table(table, "Estimates in force at the end of the period, and how they changed", columns)
+    return display.table(
+        table, "Estimates in force at the end of the period, and how they changed", columns, sources="source"
+    )
 
 
 def _money_key(ctx: Context, path: str) -> str:
