@@ -164,9 +164,13 @@ def table_html(
     keep = " keep" if _printed_lines(texts, kind) <= KEEP_LINES else ""
     key = f'<p class="table-key">Key: {esc(published.KEY)}</p>' if marks else ""
     return (
-        f'<table class="report-table{keep}"><caption>{linkify(esc(caption))}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    ) + source_html(source, notes, figure_key) + key
+        (
+            f'<table class="report-table{keep}"><caption>{linkify(esc(caption))}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        )
+        + source_html(source, notes, figure_key)
+        + key
+    )
 
 
 def table(frame: pd.DataFrame, caption: str, columns: dict[str, str], **kwargs) -> HTML:
