@@ -128,7 +128,7 @@ def test_every_chart_has_its_data_derived_text_alternative(soup):
     assert len(images) >= 5
     for img in images:
         assert img.find_parent("figure") is not None and img.find_parent("figure").figcaption
-        assert img["src"].startswith("data:image/png;base64,")
+        assert img["src"].startswith("data:image/svg+xml;base64,")
         assert len(img["alt"]) > 40 and "without a text alternative" not in img["alt"]
     alts = " ".join(img["alt"] for img in images)
     assert "£9.8 million" in alts and "8 had been" in alts and "Implemented 2" in alts
