@@ -176,19 +176,21 @@ def svg_bytes(figure) -> bytes:
     return buffer.getvalue()
 
 
-def chart_data_html(table: dict | None, caption: str) -> str:
+def chart_data_html(table: dict | None, caption: str, appendix: bool = True) -> str:
     """A chart's data table (``register.charts.data_table``) in a closed ``<details>``: "Data for this
-    chart". In print the table goes to the "Chart data" appendix (``chart_tables.with_appendix``) and
-    a line under the chart points there."""
+    chart". In a report's print the table goes to the "Chart data" appendix (``chart_tables.with_appendix``)
+    and a line under the chart points there (``appendix``; the index has no appendix)."""
     if not table:
         return ""
     frame = pd.DataFrame(table["rows"], columns=list(table["columns"]))
     cells = table_html(frame, f"Data for the chart: {caption}", table["columns"], numeric=table["numeric"])
-    return (
-        '<details class="chart-data"><summary>Data for this chart</summary>'
-        f"{cells}</details>"
+    reference = (
         '<p class="chart-data-ref">The data for this chart are tabled in the appendix '
         '<a href="#chart-data">Chart data</a>.</p>'
+    )
+    return (
+        f'<details class="chart-data"><summary>Data for this chart</summary>{cells}</details>'
+        + (reference if appendix else "")
     )
 
 
