@@ -18,11 +18,13 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from fixtures_register import REGISTER_PERIODS
-from fixtures_reports import CHROMIUM, CHROMIUM_ARGS
 
-from audit_pipeline.run import signoff
-from audit_pipeline.run.index import index_html
+pytest.register_assert_rewrite("fixtures_register")
+from fixtures_register import REGISTER_PERIODS  # noqa: E402
+from fixtures_reports import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+from audit_pipeline.run import signoff  # noqa: E402
+from audit_pipeline.run.index import index_html  # noqa: E402
 
 pytest_plugins = ["fixtures_register"]
 pytestmark = pytest.mark.slow

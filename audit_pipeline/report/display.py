@@ -188,9 +188,8 @@ def chart_data_html(table: dict | None, caption: str, appendix: bool = True) -> 
         '<p class="chart-data-ref">The data for this chart are tabled in the appendix '
         '<a href="#chart-data">Chart data</a>.</p>'
     )
-    return (
-        f'<details class="chart-data"><summary>Data for this chart</summary>{cells}</details>'
-        + (reference if appendix else "")
+    return f'<details class="chart-data"><summary>Data for this chart</summary>{cells}</details>' + (
+        reference if appendix else ""
     )
 
 
