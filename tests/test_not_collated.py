@@ -252,7 +252,9 @@ def test_never_zero(every_period, period):
         ):
             assert all("not_collated" not in i["filter"] for i in entry["inputs"]), f"{period}: {figure_id} shows 0"
     index = BeautifulSoup((every_period / "index.html").read_text(encoding="utf-8"), "html.parser")
-    row = next(tr for tr in index.select("tbody tr") if tr.th.get_text(strip=True) == expected["label"])
+    row = next(
+        tr for tr in index.select("table.index-table tbody tr") if tr.th.get_text(strip=True) == expected["label"]
+    )
     cost_cell = row.find_all("td")[0].get_text(" ", strip=True)
     assert "£0 million" not in cost_cell
     if missing and not actual:
@@ -295,7 +297,9 @@ def test_at_least(every_period, period):
     shared = table.select("tbody tr")[0].find_all(["th", "td"])[1].get_text(" ", strip=True)
     assert shared.startswith("at least ") == bool(expected["savings_missing"]), (period, shared)
     index = BeautifulSoup((every_period / "index.html").read_text(encoding="utf-8"), "html.parser")
-    row = next(tr for tr in index.select("tbody tr") if tr.th.get_text(strip=True) == expected["label"])
+    row = next(
+        tr for tr in index.select("table.index-table tbody tr") if tr.th.get_text(strip=True) == expected["label"]
+    )
     cost_cell, savings_cell = (td.get_text(" ", strip=True) for td in row.find_all("td")[:2])
     assert cost_cell.startswith("at least ") == bool(expected["costs_missing"]), (period, cost_cell)
     assert savings_cell.startswith("at least ") == bool(expected["savings_missing"]), (period, savings_cell)

@@ -1,4 +1,5 @@
-"""Charts for the report: each returns ``(figure, alt text)``, the alt text built from the data.
+"""Charts for the report: each returns a ``Chart``, ``(figure, alt text)`` with the alt text built from
+the data, and the chart's data table (``Chart.table``, left on the series by ``register.charts``).
 
 Colour-blind-safe palette (seaborn ``colorblind``); every series also differs
 by marker, line style or hatch, so no fact is carried by colour alone.
@@ -6,6 +7,10 @@ by marker, line style or hatch, so no fact is carried by colour alone.
 Text from the data pack (period labels, names) is drawn as plain text: mathematics
 (``$...$``) and TeX are switched off for every text artist (``TEXT_RC``), so that a label
 is never read as markup, and long labels are shortened on the axes (never in the alt text).
+
+Legends are never over data: every chart's legend sits below its plot area, outside the axes
+(``_legend``), laid out with the figure (constrained layout), so no line, bar or hatched band
+lies under it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from audit_pipeline.report import fmt  # noqa: E402
+from audit_pipeline.report.register.charts import STATUS_ORDER, TABLE  # noqa: E402
 
 PALETTE = sns.color_palette("colorblind")
 STYLES = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-.")]
@@ -28,6 +34,21 @@ HATCHES = ["", "//", "..", "xx", "\\\\"]
 # Every text artist draws its string as it is: no mathematics, no TeX (data text is never markup).
 TEXT_RC = {"text.parse_math": False, "text.usetex": False}
 LABEL_CHARS = 40  # an axis label longer than this is shortened with an ellipsis
+
+
+class Chart(tuple):
+    """A chart: ``(figure, alt text)`` as a pair, with ``table``, its data table (or ``None``)."""
+
+    table: dict | None
+
+    def __new__(cls, figure, alt: str, table: dict | None = None):
+        chart = super().__new__(cls, (figure, alt))
+        chart.table = table
+        return chart
+
+
+def _chart(series: pd.DataFrame, figure, alt: str) -> Chart:
+    return Chart(figure, alt, series.attrs.get(TABLE))
 
 
 def short(label: object) -> str:
@@ -39,7 +60,7 @@ def short(label: object) -> str:
 def _axes(title: str, ylabel: str):
     sns.set_theme(style="whitegrid", palette=PALETTE, font="DejaVu Sans", rc=TEXT_RC)
     matplotlib.rcParams.update(TEXT_RC)
-    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
     ax.set_title(title, loc="left", fontsize=11)
     ax.set_ylabel(ylabel)
     return fig, ax
@@ -50,8 +71,31 @@ def _lines(ax, x: list[str], series: dict[str, list[float]]) -> None:
     for index, (name, values) in enumerate(series.items()):
         marker, style = STYLES[index % len(STYLES)]
         ax.plot(x, values, marker=marker, linestyle=style, color=PALETTE[index % len(PALETTE)], label=short(name))
+    _period_ticks(ax)
+    _legend(ax)
+
+
+def _period_ticks(ax) -> None:
+    """Period labels under the x axis, turned 45 degrees and ending at their tick."""
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-    ax.legend(frameon=False, fontsize=8)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+        label.set_rotation_mode("anchor")
+
+
+def _legend(ax) -> None:
+    """The axes' legend below the plot area, outside it (never over data); drawn again when a
+    series, band or marker is added, so there is one legend holding every entry."""
+    figure = ax.figure
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    for legend in list(figure.legends):
+        legend.remove()
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        wide = max(len(label) for label in labels) > 30
+        columns = min(len(handles), 2 if wide else 3)
+        figure.legend(handles, labels, loc="outside lower center", ncols=columns, frameon=False, fontsize=8)
 
 
 def _unique_labels(labels: list) -> list[str]:
@@ -102,11 +146,11 @@ def cumulative_costs(series: pd.DataFrame, estimate: pd.Series | None, texts: di
                 hatch="//",
                 label="Estimate range",
             )
-        ax.legend(**_legend_over(ax))
+        _legend(ax)
         shown = "a dashed line" if point else "a shaded band"
         shown_range = texts.get("estimate") or fmt.money_range(estimate["low_gbp_m"], estimate["high_gbp_m"])
         alt += f" The implementation cost estimate is {shown_range}, shown as {shown}."
-    return fig, alt
+    return _chart(series, fig, alt)
 
 
 def collation_counts(series: pd.DataFrame, kind: str, to_date: bool) -> tuple[pd.Series, pd.Series]:
@@ -120,12 +164,6 @@ def collated(series: pd.DataFrame, kind: str, suffix: str = "") -> pd.Series:
     """The amounts of ``kind`` with missing (NaN, drawn as a gap) where only not-collated returns exist."""
     actual, missing = collation_counts(series, kind, to_date=bool(suffix))
     return series[kind + suffix].astype(float).where(~((missing > 0) & (actual == 0)))
-
-
-def _legend_over(ax) -> dict:
-    """Legend options: a white box when hatched bands (returns not collated) lie under it."""
-    banded = any(getattr(patch, "get_hatch", lambda: None)() == "xx" for patch in ax.patches)
-    return {"frameon": banded, "framealpha": 0.95, "facecolor": "white", "edgecolor": "none", "fontsize": 8}
 
 
 def mark_collation(
@@ -169,7 +207,7 @@ def mark_collation(
             label="At least (returns not collated)",
         )
     if marked or partial[0]:
-        ax.legend(**_legend_over(ax))
+        _legend(ax)
 
 
 def savings_by_attribution(series: pd.DataFrame, texts: dict | None = None) -> tuple:
@@ -193,8 +231,8 @@ def savings_by_attribution(series: pd.DataFrame, texts: dict | None = None) -> t
         for bar in bars:
             bar.set_hatch(hatch)
     ax.set_xlabel("")
-    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-    ax.legend(frameon=False, fontsize=8)
+    _period_ticks(ax)
+    _legend(ax)
     offsets = dict(zip(names, (-0.27, 0.0, 0.27), strict=True))
     mark_collation(ax, series, names, to_date=False, offsets=offsets, width=0.26)
     totals = {names[k]: texts.get(k) or fmt.money(series[k].sum()) for k in names}
@@ -204,7 +242,7 @@ def savings_by_attribution(series: pd.DataFrame, texts: dict | None = None) -> t
         + "."
         + (" " + texts["note"] if texts.get("note") else "")
     )
-    return fig, alt
+    return _chart(series, fig, alt)
 
 
 def onboarding_progress(series: pd.DataFrame, texts: dict | None = None) -> tuple:
@@ -227,7 +265,7 @@ def onboarding_progress(series: pd.DataFrame, texts: dict | None = None) -> tupl
         if last is not None
         else "No onboarding data."
     )
-    return fig, alt
+    return _chart(series, fig, alt)
 
 
 def service_within_sla(series: pd.DataFrame, texts: dict | None = None) -> tuple:
@@ -258,7 +296,7 @@ def service_within_sla(series: pd.DataFrame, texts: dict | None = None) -> tuple
         )
         + "."
     )
-    return fig, alt
+    return _chart(series, fig, alt)
 
 
 def recommendation_status(series: pd.DataFrame, texts: dict | None = None) -> tuple:
@@ -268,7 +306,7 @@ def recommendation_status(series: pd.DataFrame, texts: dict | None = None) -> tu
     """
     texts = texts or {}
     fig, ax = _axes("Recommendations by assessed status", "Recommendations")
-    statuses = ["implemented", "in_progress", "not_started", "not_implemented", "superseded"]
+    statuses = list(STATUS_ORDER)
     bottom = pd.Series(0, index=series.index, dtype=float)
     x = _unique_labels(list(series["label"]))
     for index, status in enumerate(statuses):
@@ -282,9 +320,8 @@ def recommendation_status(series: pd.DataFrame, texts: dict | None = None) -> tu
             edgecolor="white",
         )
         bottom += series[status]
-    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-    # The legend goes beside the bars, never over them.
-    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _period_ticks(ax)
+    _legend(ax)  # below the bars, never over them
     last = series.iloc[-1] if not series.empty else None
     alt = (
         (
@@ -297,4 +334,4 @@ def recommendation_status(series: pd.DataFrame, texts: dict | None = None) -> tu
         if last is not None
         else "No recommendations."
     )
-    return fig, alt
+    return _chart(series, fig, alt)

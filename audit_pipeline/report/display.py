@@ -178,32 +178,65 @@ def table(frame: pd.DataFrame, caption: str, columns: dict[str, str], **kwargs) 
     return HTML(table_html(frame, caption, columns, **kwargs))
 
 
-def png_bytes(figure) -> bytes:
-    """A figure as PNG bytes, with no software or time metadata (so reruns are byte-identical)."""
+SVG_SALT = "audit-pipeline"  # matplotlib's SVG ids are hashes salted with this: the same chart, the same ids
+
+
+def svg_bytes(figure) -> bytes:
+    """A figure as SVG bytes (vector, for screen and print), byte-identical on a rerun: fixed ids
+    (``svg.hashsalt``), no date or software metadata, and text drawn as paths (``svg.fonttype``), so
+    that the chart looks the same wherever it is shown and its numbers are read from the alt text
+    and the data table, never picked out of the drawing."""
+    import matplotlib
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    with matplotlib.rc_context({"svg.hashsalt": SVG_SALT, "svg.fonttype": "path", "svg.id": None}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(figure)
     return buffer.getvalue()
 
 
-def figure_html(figure, alt: str, caption: str, note: str = "", source: str = "", notes: str = "") -> str:
-    """A ``figure`` element: the chart inline as PNG with its text alternative, a caption and a note."""
-    payload = base64.b64encode(png_bytes(figure)).decode("ascii")
+def chart_data_html(table: dict | None, caption: str, appendix: bool = True) -> str:
+    """A chart's data table (``register.charts.data_table``) in a closed ``<details>``: "Data for this
+    chart". In a report's print the table goes to the "Chart data" appendix (``chart_tables.with_appendix``)
+    and a line under the chart points there (``appendix``; the index has no appendix)."""
+    if not table:
+        return ""
+    frame = pd.DataFrame(table["rows"], columns=list(table["columns"]))
+    cells = table_html(frame, f"Data for the chart: {caption}", table["columns"], numeric=table["numeric"])
+    reference = (
+        '<p class="chart-data-ref">The data for this chart are tabled in the appendix '
+        '<a href="#chart-data">Chart data</a>.</p>'
+    )
+    return f'<details class="chart-data"><summary>Data for this chart</summary>{cells}</details>' + (
+        reference if appendix else ""
+    )
+
+
+def figure_html(
+    figure, alt: str, caption: str, note: str = "", table: dict | None = None, source: str = "", notes: str = ""
+) -> str:
+    """A ``figure`` element: the chart inline as SVG with its text alternative, a caption and a note;
+    its Source and Notes lines (``form.source_html``); then the chart's data table (``chart_data_html``)
+    when it has one."""
+    payload = base64.b64encode(svg_bytes(figure)).decode("ascii")
     note_html = f'<br><span class="chart-note">Note: {linkify(esc(note))}</span>' if note else ""
     return (
-        f'<figure class="chart"><img src="data:image/png;base64,{payload}" alt="{attr(plain(alt))}">'
-        f"<figcaption>{linkify(esc(caption))}{note_html}</figcaption></figure>"
-    ) + source_html(source, notes)
+        (
+            f'<figure class="chart"><img src="data:image/svg+xml;base64,{payload}" alt="{attr(plain(alt))}">'
+            f"<figcaption>{linkify(esc(caption))}{note_html}</figcaption></figure>"
+        )
+        + source_html(source, notes)
+        + chart_data_html(table, plain(caption))
+    )
 
 
 def figure(chart: tuple, caption: str, note: str = "", source: str = "", notes: str = "") -> HTML:
-    """Show a chart made by ``charts`` (a ``(figure, alt text)`` pair) with its caption and a note
-    (what the chart does not draw: returns not collated, totals that are at least what is drawn),
+    """Show a chart made by ``charts`` (a ``Chart``: figure, alt text and data table) with its caption
+    and a note (what the chart does not draw: returns not collated, totals that are at least what is drawn),
     then its Source and Notes lines (``source``, ``notes``; a default source at render time)."""
     fig, alt = chart
-    return HTML(figure_html(fig, alt, caption, note, source, notes))
+    return HTML(figure_html(fig, alt, caption, note, getattr(chart, "table", None), source, notes))
 
 
 def paragraphs(sentences: Iterable[str], css: str = "") -> HTML:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import nbformat
 from markupsafe import Markup
 
+from audit_pipeline.report import chart_tables
 from audit_pipeline.report.bidi import html as bidi_html
 from audit_pipeline.report.bidi import isolate, plain
 from audit_pipeline.report.exporters.page import (  # noqa: F401  (TEMPLATES, notebook_resources: used by run/)
@@ -158,6 +159,7 @@ def render_html(pack, period: Period, notebooks: list[Path], manifest: dict | No
     resources["report"]["sections"].insert(len(sections), {"title": "Figure register", "anchor": "figure-register"})
     appendices = form_appendices(resources["report"]["sections"], len(sections))
     body, _ = html_exporter().from_notebook_node(merged, resources=resources)
+    body = chart_tables.with_appendix(body)  # every chart's data table again, for print
     body = apply_form(pack, body, collect.collect_notebooks(notebooks), appendices)
     return body.replace(collect.APPENDIX_PLACE, collect.appendix_html(register), 1) if register else body
 

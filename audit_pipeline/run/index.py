@@ -7,6 +7,11 @@ template ``templates/report/programme_index.html.j2`` (autoescaped) and the repo
 Each row also shows the period's sign-off status (``run/signoff.py``: Draft, or Cleared once an
 approver has signed its current bytes), its version and how many earlier versions are kept in
 ``history/`` (``run/history.py``), and whether it lists changes since the previous version.
+
+As a landing page it opens with the latest period (its status, version and headline figures
+beside the previous period's), then trend charts of the headline figures across the published
+periods (``report/charts_index.py``: SVG, text alternatives, data tables), then the table of
+every period, each headline figure with its value in the previous published period under it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from urllib.parse import quote
+
+from markupsafe import Markup
 
 from audit_pipeline.report import fmt
 from audit_pipeline.report.exporters.page import LANG, TEMPLATES, stylesheet
@@ -106,6 +113,45 @@ def _size(n_bytes: int) -> str:
     return f"{n_bytes / 1024:,.0f} KB" if n_bytes < 1024 * 1024 else f"{n_bytes / 1024 / 1024:,.1f} MB"
 
 
+def _trend(metrics: dict) -> dict:
+    """A period's headline figures for the trend charts and the changes: value (``None`` when not
+    collated), the text the index shows (``at least`` when incomplete) and completeness."""
+    c, s, register = metrics["costs"], metrics["savings"], metrics.get("_figures") or {}
+    ob, rec = metrics["onboarding"], metrics["recommendations"]
+    spent = round(c["central_programme_to_date_gbp_m"] + c["departmental_to_date_gbp_m"], 10)
+    money = {
+        "costs": (register.get("costs.total_to_date"), spent, not c["departmental_not_collated_bodies"]),
+        "savings": (
+            register.get("savings.shared_services_to_date"),
+            s["shared_services_to_date_gbp_m"],
+            not s.get("not_collated_rows", 0),
+        ),
+    }
+    point: dict = {"label": metrics["period_label"]}
+    for key, (entry, value, complete) in money.items():
+        text = _shown(entry, value, complete)
+        complete = bool(entry.get("complete", True)) if entry is not None else complete
+        point[key] = {"value": None if text == fmt.NOT_COLLATED else value, "text": text, "complete": complete}
+    point["customers"] = {"value": ob["customers_served"], "text": fmt.count(ob["customers_served"])}
+    point["implemented"] = {"value": rec["implemented"], "text": fmt.count(rec["implemented"])}
+    point["tracked"] = {"value": rec["total"], "text": fmt.count(rec["total"])}
+    point["recommendations"] = {"text": f"{rec['implemented']} of {rec['total']}"}
+    return point
+
+
+CHANGED = ("costs", "savings", "customers", "recommendations")  # the headline figures compared with the period before
+
+
+def _changes(now: dict, before: dict | None) -> dict:
+    """Per headline figure, its change from the previous published period in words."""
+    if before is None:
+        return {}
+    return {
+        key: "unchanged" if now[key]["text"] == before[key]["text"] else f"previously {before[key]['text']}"
+        for key in CHANGED
+    }
+
+
 def headline_row(metrics: dict) -> dict:
     """One index row: the headline figures of a period, in the report's words."""
     ob, rec = metrics["onboarding"], metrics["recommendations"]
@@ -122,7 +168,30 @@ def headline_row(metrics: dict) -> dict:
         "version": metrics.get("_version", 1),
         "earlier": metrics.get("_earlier", 0),
         "changed_figures": metrics.get("_changed_figures"),
+        "trend": _trend(metrics),
     }
+
+
+def _latest(rows: list[dict]) -> dict | None:
+    """The newest period for the top of the page: its headline figures beside the previous period's."""
+    if not rows:
+        return None
+    row, before = rows[0], rows[1] if len(rows) > 1 else None
+    names = {
+        "costs": "Implementation costs to date",
+        "savings": "Programme savings to date (shared services)",
+        "customers": "Customers served",
+        "recommendations": "Recommendations implemented",
+    }
+    figures = [
+        {
+            "name": name,
+            "now": row["trend"][key]["text"],
+            "before": before["trend"][key]["text"] if before else None,
+        }
+        for key, name in names.items()
+    ]
+    return {**row, "previous": before["label"] if before else None, "figures": figures}
 
 
 def index_html(programme_dir: Path, order: list[str] | None = None, programme_name: str | None = None) -> str:
@@ -135,13 +204,28 @@ def index_html(programme_dir: Path, order: list[str] | None = None, programme_na
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES / "report"), autoescape=True, keep_trailing_newline=True
     )
+    shown = [headline_row(m) for m in rows]
+    for i, row in enumerate(shown):
+        row["changes"] = _changes(row["trend"], shown[i + 1]["trend"] if i + 1 < len(shown) else None)
+        row["previous"] = shown[i + 1]["label"] if i + 1 < len(shown) else None
     return environment.get_template("programme_index.html.j2").render(
         lang=LANG,
         programme_id=programme_dir.name,
         name=programme_name or programme_dir.name,
         css=stylesheet(),
-        rows=[headline_row(m) for m in rows],
+        rows=shown,
+        latest=_latest(shown),
+        charts=_charts([row["trend"] for row in reversed(shown)]),
     )
+
+
+def _charts(points: list[dict]) -> list[Markup]:
+    """The trend charts' HTML (oldest period first), already escaped (``report.charts_index``)."""
+    if len(points) < 2:
+        return []  # no chart for one period: matplotlib is not even loaded
+    from audit_pipeline.report.charts_index import trend_charts
+
+    return [Markup(chart) for chart in trend_charts(points)]
 
 
 def write_index(programme_dir: Path, order: list[str] | None = None, programme_name: str | None = None) -> Path:
