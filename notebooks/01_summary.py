@@ -49,9 +49,6 @@ from audit_pipeline.report.commentary import commentary, conclusion
 
 ctx = load_context(data_dir, period_id)
 
-# %%
-S.title_block(ctx)
-
 # %% [markdown]
 # ### Key facts
 

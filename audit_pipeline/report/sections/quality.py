@@ -248,7 +248,7 @@ def exception_checks(ctx: Context) -> tuple[list[tuple], list[tuple]]:
         derived = K.service(ctx.register, f, row["centre_id"], row["derived_name"])
         if row["derived_name"] == "within_sla_share":  # to one place, as the difference is given
             share_id = f"service.{row['centre_id']}.within_sla_share"
-            derived = ctx.register.again(share_id, fmt.share(f["service"][row["centre_id"]]["within_sla_share"], 1))
+            derived = ctx.register.again(share_id, fmt.share(f["service"][row["centre_id"]]["within_sla_share"]))
         unit_words = "days" if row["unit"] == "days" else "percentage points"
         difference = ctx.register.add(
             f"exceptions.reported_vs_derived.{row['kpi_id']}.{row['centre_id']}.difference",

@@ -1,4 +1,4 @@
-"""Section 01, notebooks/01_summary: title, key facts, headline figures, executive summary, signals,
+"""Section 01, notebooks/01_summary: key facts, headline figures, executive summary, signals,
 delivery confidence.
 
 The pipeline gives no rating of its own: the official delivery confidence rating is the only
@@ -20,19 +20,6 @@ from audit_pipeline.report import display, finance_words, fmt, narrative
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
 from audit_pipeline.report.register import section
-
-
-@section
-def title_block(ctx: Context) -> HTML:
-    """Programme, period and the date the data are as at."""
-    prog = ctx.pack.programme
-    return HTML(
-        '<div class="title-block">'
-        f'<p class="programme">{display.data(prog["name"])} ({display.data(prog["sponsor"])})</p>'
-        f'<p class="period">Period reported: {display.data(ctx.period.label)} '
-        f"({fmt.date(ctx.period.start)} to {fmt.date(ctx.period.end)}), financial year {fmt.financial_year(ctx.period.end)}</p>"
-        f'<p class="as-at">Data as at {fmt.date(ctx.period.end)}</p></div>'
-    )
 
 
 @section
