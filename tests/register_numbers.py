@@ -123,19 +123,24 @@ CONTENTS_LINE = re.compile(r"^\s*\d+\. .*?\.{3,}\s*\d+\s*$", re.M)
 DAY_MONTH = re.compile(rf"\b\d{{1,2}} (?:{MONTHS})\b")
 DAY = re.compile(r"(?<!\S)\d{1,2}(?!\S)")
 MONTH = re.compile(rf"(?:{MONTHS})\b")
+LINE_END_DAY = re.compile(r"(?<!\S)\d{1,2}(?=\s*$)")
 
 
 def wrapped_dates(layout_text: str) -> str:
     """pdftotext ``-layout`` text without the days of dates that a table column wraps.
 
     A narrow column breaks ``31 March 2014`` over lines: ``31 March`` with the year below it (the
-    year alone is allowed anyway), or ``31`` with ``December`` below it, at the same column.
+    year alone is allowed anyway), or ``31`` with ``December`` below it, at the same column; and a
+    sentence wraps after the day (``31`` ending a line, ``March 2013`` starting the next).
     """
     lines = DAY_MONTH.sub(lambda m: " " * len(m.group()), layout_text).split("\n")
     for i, line in enumerate(lines[:-1]):
         below = lines[i + 1]
         days = [m for m in DAY.finditer(line) if MONTH.match(below, m.start())]
-        for m in reversed(days):
+        end = LINE_END_DAY.search(line)  # prose wrapped after the day: "... in force at 31" / "March 2013"
+        if end and MONTH.match(below.lstrip()) and all(end.start() != m.start() for m in days):
+            days.append(end)
+        for m in sorted(days, key=lambda m: m.start(), reverse=True):
             line = line[: m.start()] + " " * len(m.group()) + line[m.end() :]
         lines[i] = line
     return "\n".join(lines)

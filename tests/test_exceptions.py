@@ -156,9 +156,9 @@ def test_the_register_lists_every_check_even_when_it_finds_nothing(pack):
     assert [r["Exceptions found"] for r in register] == ["0", "0", "0", "0 cost forecasts and 1 savings forecast"]
     rule = register[2]["Rule and tolerance"]
     assert "more than 1 day" in rule and "more than 5 percentage points" in rule
-    assert "more than 25% of the forecast" in register[3]["Rule and tolerance"]
+    assert "more than 25.0% of the forecast" in register[3]["Rule and tolerance"]
     (only,) = rows(Q.exceptions_list(context(pack, "C")))
-    assert only["What was found"] == "Forecast £4 million; actual £9 million, 125% above the forecast."
+    assert only["What was found"] == "Forecast £4.0 million; actual £9.0 million, 125.0% above the forecast."
 
 
 def test_the_list_shows_each_exception_with_its_figures(pack):
@@ -167,12 +167,12 @@ def test_the_list_shows_each_exception_with_its_figures(pack):
     assert (
         "Self-reported KPIs against transaction-derived figures",
         "Invoices paid within 5 days, Centre One",
-        "Reported 96%; transactions give 50.0% completed within SLA: the reported value is 46 percentage points above.",
+        "Reported 96.0%; transactions give 50.0% completed within SLA: the reported value is 46 percentage points above.",
     ) in details
     assert (
         "Forecasts against the actuals that followed",
         "Central programme (costs), Body One",
-        "Forecast £0.4 million; actual £2.2 million, 450% above the forecast.",
+        "Forecast £0.4 million; actual £2.2 million, 450.0% above the forecast.",
     ) in details
     assert len(details) == 3  # c1 k1, c2 k1 and b1's costs; c1 k2 is within the tolerance
     register = {r["Check"]: r for r in rows(Q.exceptions_register(context(pack, "B")))}

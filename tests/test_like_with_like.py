@@ -296,12 +296,12 @@ def test_estimate_history_table_and_step_chart(hand):
     from audit_pipeline.report.sections import costs
 
     rows = _rows(costs.estimate_history_table(hand["B"]))
-    assert [r[:4] for r in rows] == [
-        ["Annual savings", "whole strategy", "400.0", "600.0"],
-        ["Annual savings", "whole strategy", "350.0", "500.0"],
-        ["Implementation cost", "whole strategy", "44.0", "95.0"],
+    assert [r[:3] for r in rows] == [
+        ["Annual savings (whole strategy)", "400.0", "600.0"],
+        ["Annual savings (whole strategy)", "350.0", "500.0"],
+        ["Implementation cost (whole strategy)", "44.0", "95.0"],
     ]
-    assert [r[4:] for r in rows] == [
+    assert [r[3:] for r in rows] == [
         ["1 December 2012", "First estimate", "Replaced on 15 August 2014", "strategy"],
         ["15 August 2014", "First revision", "In force", "revised"],
         ["1 December 2012", "First estimate", "In force", "strategy"],

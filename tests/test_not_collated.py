@@ -212,8 +212,11 @@ def _report(folder: Path):
 
 
 def _caption_table(soup, start: str):
+    """The table whose caption, after its figure number ("Figure 4: "), starts with ``start``."""
     return next(
-        t for t in soup.find_all("table") if t.caption and t.caption.get_text(" ", strip=True).startswith(start)
+        t
+        for t in soup.find_all("table")
+        if t.caption and re.sub(r"^Figure \d+:\s*", "", t.caption.get_text(" ", strip=True)).startswith(start)
     )
 
 

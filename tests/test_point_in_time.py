@@ -405,14 +405,8 @@ def test_signals_match_the_summary_and_the_tables(ngss, period_id):
         assert number(timeliness[ctx.period.label]["Reported late"]) == number(late["value"])
         assert number(timeliness[ctx.period.label]["KPI values"]) == number(late["of"])
     # Costs: the same figure as the headline tile.
-    headline = {
-        dt.get_text(): dd.get_text()
-        for dt, dd in zip(
-            html_of(summary_section.headlines(ctx)).select("dt"),
-            html_of(summary_section.headlines(ctx)).select("dd.figure"),
-            strict=True,
-        )
-    }
+    tiles = html_of(summary_section.headlines(ctx)).select("li.headline")
+    headline = {tile.select_one("p.label").get_text(): tile.select_one("p.figure").get_text() for tile in tiles}
     assert shown["Costs against the estimate"]["This period"] == headline["Implementation costs to date"] + " to date"
     # A signal that is not met says so in words, never by colour.
     assert {r["Threshold met"].split(":")[0] for r in shown.values()} <= {

@@ -140,11 +140,11 @@ def test_the_signals_table_states_rule_threshold_value_and_met(pack):
         "KPIs missing their benchmark",
         "Late management information (MI)",
     ]
-    assert shown["Overdue recommendations"]["This period"] == "2 of 3 open recommendations overdue (67%)"
-    assert "below 25%" in shown["Overdue recommendations"]["Rule and threshold"]
+    assert shown["Overdue recommendations"]["This period"] == "2 of 3 open recommendations overdue (66.7%)"
+    assert "below 25.0%" in shown["Overdue recommendations"]["Rule and threshold"]
     assert shown["Overdue onboarding"]["This period"] == "1 of 5 bodies overdue"
-    assert shown["Costs against the estimate"]["This period"] == "at least £4 million to date"
-    assert "£95 million" in shown["Costs against the estimate"]["Rule and threshold"]
+    assert shown["Costs against the estimate"]["This period"] == "at least £4.0 million to date"
+    assert "£95.0 million" in shown["Costs against the estimate"]["Rule and threshold"]
     assert shown["Costs against the estimate"]["Threshold met"].startswith("Met on the returns collated")
     assert (
         shown["KPIs missing their benchmark"]["This period"] == "2 of 3 benchmarked KPI values missed their benchmark"
@@ -200,7 +200,7 @@ def test_key_facts_give_denominators(pack):
     assert facts["participating bodies onboarded; 1 body overdue against plan"] == "2 of 5"
     assert (
         facts["implementation costs to 30 September 2014; departmental costs of 2 bodies not collated"]
-        == "at least £4 million"
+        == "at least £4.0 million"
     )
     assert (
         facts[

@@ -207,7 +207,9 @@ def service(reg, series: pd.DataFrame) -> None:
             check={"op": "tx_within_sla_share"},
         )
     rows = [{c: row.get(c, NO_TRANSACTIONS) for c in ["label", *centres]} for row in cells.values()]
-    data_table(series, {"label": "Period", **{c: f"{c}: share within SLA" for c in centres}}, rows)
+    names = reg.pack.tables["centres"].set_index("centre_id")["name"].to_dict()
+    headers = {c: f"{names.get(c, c)}: share within SLA" for c in centres}  # names, never ids
+    data_table(series, {"label": "Period", **headers}, rows)
 
 
 def recommendations(reg, upto: list) -> pd.DataFrame:

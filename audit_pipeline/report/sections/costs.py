@@ -270,22 +270,23 @@ def estimates_table(ctx: Context) -> HTML:
         ]
         table[f"previous_{bound}"] = [_previous_bound(ctx, r, bound) for _, r in rows]
     table["change"] = table["changed"].map({True: "Revised this period", False: "Unchanged"})
-    table["measure_words"] = table["measure"].map(fmt.words)
+    table["measure_words"] = [
+        f"{fmt.words(r['measure'])} ({r['scope']}"
+        + ("" if pd.isna(r["horizon"]) else f"; horizon {r['horizon']}")
+        + ")"
+        for _, r in rows
+    ]
     table["made"] = table["as_at"].map(fmt.date)
     columns = {
-        "measure_words": "Measure",
-        "scope": "Scope",
+        "measure_words": "Measure (scope)",
         "low": "Low (£ million)",
         "high": "High (£ million)",
-        "horizon": "Horizon",
         "made": "Made on",
-        "previous_low": "Previous period: low (£ million)",
-        "previous_high": "Previous period: high (£ million)",
+        "previous_low": "Previous low (£ million)",
+        "previous_high": "Previous high (£ million)",
         "change": "Change",
         "source": "Source",  # rows citing a published report are marked (sources=, report/published.py)
     }
-    if table["horizon"].isna().all():
-        del columns["horizon"]
     return display.table(
         table, "Estimates in force at the end of the period, and how they changed", columns, sources="source"
     )

@@ -193,11 +193,14 @@ def estimate_history_table(ctx: Context) -> HTML:
         return display.paragraphs([f"No estimate had been made by {fmt.date(ctx.period.end)}."])
     frame = pd.DataFrame(
         {
-            "measure": history["measure"].map(fmt.words),
-            "scope": history["scope"],
+            "measure": [
+                f"{fmt.words(r['measure'])} ({r['scope']}"
+                + ("" if pd.isna(r["horizon"]) or not r["horizon"] else f"; horizon {r['horizon']}")
+                + ")"
+                for _, r in history.iterrows()
+            ],
             "low": [RF.history_bound(ctx.register, r, "low", fmt.money_cell) for _, r in history.iterrows()],
             "high": [RF.history_bound(ctx.register, r, "high", fmt.money_cell) for _, r in history.iterrows()],
-            "horizon": history["horizon"].fillna(""),
             "as_at": history["as_at"],
             "which": ["First estimate" if n == 0 else f"{_ordinal(n)} revision" for n in history["revision"]],
             "force": [
@@ -208,18 +211,14 @@ def estimate_history_table(ctx: Context) -> HTML:
         }
     )
     columns = {
-        "measure": "Measure",
-        "scope": "Scope",
+        "measure": "Measure (scope)",
         "low": "Low (£ million)",
         "high": "High (£ million)",
-        "horizon": "Horizon",
         "as_at": "Made on",
         "which": "First or revision",
         "force": "At the period end",
         "source": "Source",
     }
-    if not frame["horizon"].any():
-        del columns["horizon"]
     return display.table(
         frame,
         "History of the estimates: every estimate made by the end of the period (£ million; annual savings a year)",

@@ -80,8 +80,15 @@ def summary_text(ctx: Context) -> HTML:
 def _table_money(ctx: Context, path: str) -> str:
     """A key sum to date in a table cell (``£90.0 million``, "at least" when incomplete, or "not collated")."""
     group, name = path.split(".", 1)
+    K.key(ctx.register, ctx.figures, path)  # registered first in its running-text form, the figure's own display
     shown = fmt.NOT_COLLATED if K.not_collated(ctx.register, path) else fmt.money_in_table(ctx.figures[group][name])
     return K.key(ctx.register, ctx.figures, path, shown)
+
+
+def _table_total_costs(reg, f: dict, spent: float) -> str:
+    """Implementation costs to date in a table cell, registered first in running-text form (as the headline)."""
+    K.total_costs(reg, f, fmt.money(spent))
+    return K.total_costs(reg, f, fmt.money_in_table(spent))
 
 
 @section
@@ -97,7 +104,7 @@ def key_facts(ctx: Context) -> HTML:
     end = fmt.date(ctx.period.end)
     facts = [
         (
-            K.total_costs(reg, f, fmt.money_in_table(spent)),
+            _table_total_costs(reg, f, spent),
             f"implementation costs to {end}"
             + (
                 f"; departmental costs of {K.noun(key('costs.departmental_not_collated_bodies'), missing, 'body', 'bodies')} not collated"
@@ -186,7 +193,7 @@ def _default(reg, name: str, value) -> str:
         fmt.count(value),
         label=f"Signal threshold: {SIGNAL_NAMES[name].lower()} (default)",
         unit="count",
-        definition=f"The pipeline's default threshold (measures.summary.SIGNAL_DEFAULTS) for the signal {name}.",
+        definition=f"The pipeline's own default threshold for the signal {name} (fixed, documented with the signals).",
         inputs=[],
         function=K.M + "summary.signal_thresholds",
         check=None,
