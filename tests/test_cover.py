@@ -146,7 +146,7 @@ def not_blank(path: Path, size: tuple[int, int]) -> float:
 def test_screenshots_of_the_cover_and_a_costs_page(rendered: Run):
     ARTEFACTS.mkdir(exist_ok=True)
     pages = pdf_pages(rendered.pdf)
-    costs = next(n for n, page in enumerate(pages, 1) if "Implementation costs to date against the estimate" in page)
+    costs = next(n for n, page in enumerate(pages, 1) if "by type and in total, against the estimate" in page)
     shots = {"cover-pdf": 1, "costs-pdf": costs}
     for name, page in shots.items():
         subprocess.run(

@@ -407,7 +407,13 @@ def test_signals_match_the_summary_and_the_tables(ngss, period_id):
     # Costs: the same figure as the headline tile.
     tiles = html_of(summary_section.headlines(ctx)).select("li.headline")
     headline = {tile.select_one("p.label").get_text(): tile.select_one("p.figure").get_text() for tile in tiles}
-    assert shown["Costs against the estimate"]["This period"] == headline["Implementation costs to date"] + " to date"
+    # the same figure: the tile in running text (£94 million), the table to one decimal place (£94.0 million)
+    one_place = re.sub(
+        r"£([\d,.]+) million",
+        lambda m: f"£{float(m.group(1).replace(',', '')):,.1f} million",
+        headline["Implementation costs to date"],
+    )
+    assert shown["Costs against the estimate"]["This period"] == one_place + " to date"
     # A signal that is not met says so in words, never by colour.
     assert {r["Threshold met"].split(":")[0] for r in shown.values()} <= {
         "Met",

@@ -105,7 +105,7 @@ def dis_saving_amount(reg, row: pd.Series) -> str:
         figure_id,
         float(row["amount_gbp_m"]),
         fmt.money_cell(row["amount_gbp_m"]),
-        label=f"Dis-saving, {row['body_id']}, {row['period_id']}",
+        label=f"Dis-saving, {row['body_id']}, {_period(reg, row['period_id']).label}",
         unit="gbp_m",
         definition="amount_gbp_m of a savings row with attribution shared_services, status actual and a negative amount.",
         inputs=[reg.line_rows("savings", [line], f"line {line}, amount_gbp_m")],

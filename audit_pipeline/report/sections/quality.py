@@ -118,7 +118,7 @@ def _count(ctx: Context, check: str, what: str, table: str, lines, words: str, n
         ctx.register,
         f"exceptions.{check}.{what}",
         f"{CHECKS[check]}: {words}",
-        f"Rows of {table} {words} at {ctx.period.period_id} (measures.exceptions).",
+        f"Rows of {table} {words} (measures.exceptions).",
         [ctx.register.rows(table, frame["_line"].isin(list(lines)), words)],
         K.M + f"exceptions.{check}",
     )
