@@ -55,7 +55,7 @@ def cumulative_costs_with_total(series: pd.DataFrame, estimate: pd.Series | None
     """
     texts = texts or {}
     _theme()
-    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")  # room for the legend below
     ax.set_title("Implementation costs to date (actual)", loc="left", fontsize=11)
     ax.set_ylabel("£ million")
     x = _labels(list(series["label"]))
@@ -70,7 +70,7 @@ def cumulative_costs_with_total(series: pd.DataFrame, estimate: pd.Series | None
         ax.plot(
             x, list(values), marker=marker, linestyle=style, linewidth=width, color=charts.PALETTE[index], label=name
         )
-    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    charts._period_ticks(ax)
     charts.mark_collation(ax, series, {kind: name for name, kind in kinds.items()}, to_date=True)
     incomplete = (
         series["central_programme_not_collated_to_date"] + series["departmental_implementation_not_collated_to_date"]
@@ -125,8 +125,9 @@ def cumulative_costs_with_total(series: pd.DataFrame, estimate: pd.Series | None
         shown = "a dashed line" if point else "a shaded band"
         shown_range = texts.get("estimate") or fmt.money_range(estimate["low_gbp_m"], estimate["high_gbp_m"])
         alt += f" The implementation cost estimate in force is {shown_range}, shown as {shown}."
-    # The legend goes under the axis labels, never over the lines, so the plot keeps the page's width.
-    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)
+    # One legend, the figure's, below the plot area and never over the lines (as every chart's: charts._legend;
+    # mark_collation has drawn it once already, and this draws it again with the estimate in it).
+    charts._legend(ax)
     return fig, alt
 
 
