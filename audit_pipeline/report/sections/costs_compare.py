@@ -224,6 +224,7 @@ def estimate_history_table(ctx: Context) -> HTML:
         "History of the estimates: every estimate made by the end of the period (£ million; annual savings a year)",
         columns,
         numeric=["low", "high"],
+        sources="source",  # rows citing a published report are marked (report/published.py)
     )
 
 
