@@ -117,11 +117,11 @@ def customers_chart(points: list[dict]) -> str:
 
 
 def recommendations_chart(points: list[dict]) -> str:
-    """Recommendations implemented against those tracked at each period end."""
-    series = {"implemented": "Implemented", "tracked": "Tracked"}
-    fig, _ = _chart(points, "Recommendations implemented and tracked", "Recommendations", series, integer=True)
-    alt = _alt("Line chart of recommendations implemented and tracked", points, series)
-    return _html((fig, alt), "Recommendations implemented and tracked, by period", _table(points, series))
+    """Recommendations implemented against those in force (made, not superseded) at each period end."""
+    series = {"implemented": "Implemented", "tracked": "In force"}
+    fig, _ = _chart(points, "Recommendations implemented and in force", "Recommendations", series, integer=True)
+    alt = _alt("Line chart of recommendations implemented and in force", points, series)
+    return _html((fig, alt), "Recommendations implemented and in force, by period", _table(points, series))
 
 
 def trend_charts(points: list[dict]) -> list[str]:

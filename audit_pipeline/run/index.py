@@ -134,9 +134,14 @@ def _trend(metrics: dict) -> dict:
         point[key] = {"value": None if text == fmt.NOT_COLLATED else value, "text": text, "complete": complete}
     point["customers"] = {"value": ob["customers_served"], "text": fmt.count(ob["customers_served"])}
     point["implemented"] = {"value": rec["implemented"], "text": fmt.count(rec["implemented"])}
-    point["tracked"] = {"value": rec["total"], "text": fmt.count(rec["total"])}
-    point["recommendations"] = {"text": f"{rec['implemented']} of {rec['total']}"}
+    point["tracked"] = {"value": _in_force(rec), "text": fmt.count(_in_force(rec))}
+    point["recommendations"] = {"text": f"{rec['implemented']} of {_in_force(rec)}"}
     return point
+
+
+def _in_force(rec: dict) -> int:
+    """Recommendations in force: made by the period's end and not superseded (the report's denominator)."""
+    return rec["total"] - rec.get("superseded", 0)
 
 
 CHANGED = ("costs", "savings", "customers", "recommendations")  # the headline figures compared with the period before
@@ -162,7 +167,7 @@ def headline_row(metrics: dict) -> dict:
         "costs": _costs_text(metrics),
         "savings": _savings_text(metrics),
         "customers": fmt.count(ob["customers_served"]),
-        "recommendations": f"{rec['implemented']} of {rec['total']}{rate}",
+        "recommendations": f"{rec['implemented']} of {_in_force(rec)} in force{rate}",
         "pdf_size": _size(metrics["_pdf_bytes"]) if metrics["_pdf_bytes"] is not None else None,
         "status": metrics.get("_status", "Draft"),
         "version": metrics.get("_version", 1),
