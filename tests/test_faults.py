@@ -86,7 +86,8 @@ COST_ROW = "A,b1,central_programme,{},actual,ledger"  # period A's central progr
 
 def version(pack: Path, amount: float) -> dict[tuple[str, str], float]:
     """The pack with period A's central programme cost set to ``amount``: each period then reruns
-    its summary, costs and data quality notebooks (they read costs) and is rendered again.
+    its summary, costs and data quality notebooks (they read costs), and its recommendations
+    notebook where a previous period's costs are compared, and is rendered again.
     Returns ``{(period, digest): amount}``: the digest of the costs rows each period reads (the
     manifest of every report built from this version lists it)."""
     costs = pack / "costs.csv"
@@ -206,9 +207,11 @@ def test_killed_at_random_moments_the_published_reports_stay_whole(site):
     done = finish(site, out, "first")  # a cold run: every period published
     assert done.returncode == 0, done.stderr
     amounts.update(version(site.pack, 1.2))
-    done = finish(site, out, "timing")  # the kind of run killed below: 9 notebooks, 3 reports
+    # the kind of run killed below: 11 notebooks (summary, costs and data quality in A, B and C;
+    # recommendations in B and C, whose changes since the previous period read its costs), 3 reports
+    done = finish(site, out, "timing")
     assert done.returncode == 0, done.stderr
-    assert len(units_logged(done.stderr, "executed")) == 9
+    assert len(units_logged(done.stderr, "executed")) == 11
     events = len(done.stderr.splitlines())  # what such a run logs, from planning to "done"
     rng = random.Random(SEED)
     killed_pids, publish_kills, phases = [], 0, []

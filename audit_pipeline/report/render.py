@@ -122,6 +122,8 @@ def report_resources(pack, period: Period, sections: list[dict], manifest: dict 
     return {
         **versioning,
         "cover": cover_resources(programme, period),
+        # read here, with the rest of what the report reads before its key is made: the methodology lists them
+        "thresholds": dict(programme["thresholds"]) if "thresholds" in programme else {},
         "lang": LANG,
         "title": plain(f"{name}: progress report for {label}"),
         # Markup (already escaped, names in <bdi>): the template's ``| e`` leaves it as it is.
@@ -160,7 +162,7 @@ def render_html(pack, period: Period, notebooks: list[Path], manifest: dict | No
     appendices = form_appendices(resources["report"]["sections"], len(sections))
     body, _ = html_exporter().from_notebook_node(merged, resources=resources)
     body = chart_tables.with_appendix(body)  # every chart's data table again, for print
-    body = apply_form(pack, body, collect.collect_notebooks(notebooks), appendices)
+    body = apply_form(pack, body, collect.collect_notebooks(notebooks), appendices, resources["report"]["thresholds"])
     return body.replace(collect.APPENDIX_PLACE, collect.appendix_html(register), 1) if register else body
 
 
@@ -177,14 +179,13 @@ def form_appendices(contents: list[dict], parts: int) -> list[str]:
     return [anchor for anchor, _ in FORM_APPENDICES]
 
 
-def apply_form(pack, body: str, entries: list[dict], appendices: list[str]) -> str:
+def apply_form(pack, body: str, entries: list[dict], appendices: list[str], thresholds: dict) -> str:
     """The page with its paragraphs and figures numbered (``form.number_report``) and the methodology
     and glossary appendices before the other appendices (or at the end of ``<main>``)."""
     from audit_pipeline.report import form, glossary, methodology
 
     body, _ = form.number_report(body)
     labels = [str(x) for x in pack.tables["periods"]["label"]]
-    thresholds = dict(pack.programme["thresholds"]) if "thresholds" in pack.programme else {}
     main = body[body.find("<main") : body.rfind("</main>")]
     pieces = {
         "methodology": methodology.methodology_html(entries, thresholds, labels),

@@ -163,7 +163,7 @@ def forecast_cells(reg, row: pd.Series, column: str) -> tuple[str, str]:
                 figure_id,
                 value,
                 fmt.money_cell(value),
-                label=f"{status.capitalize()} {row['table']}, {row['kind'].replace('_', ' ')}, {row['period_id']}",
+                label=f"{status.capitalize()} {row['table']}, {row['kind'].replace('_', ' ')}, {_period(reg, row['period_id']).label}",
                 unit="gbp_m",
                 definition=f"Sum of amount_gbp_m over {row['table']} rows with status {status} for the period, "
                 f"{column} and bodies that have both a forecast and an actual row.",
