@@ -166,6 +166,21 @@ def collated(series: pd.DataFrame, kind: str, suffix: str = "") -> pd.Series:
     return series[kind + suffix].astype(float).where(~((missing > 0) & (actual == 0)))
 
 
+def ring_at_least(ax, xs: list, ys: list) -> None:
+    """Ring the points whose amount is at least what is drawn (a return was not collated)."""
+    ax.plot(
+        xs,
+        ys,
+        linestyle="none",
+        marker="o",
+        markersize=12,
+        markerfacecolor="none",
+        markeredgecolor="black",
+        markeredgewidth=1.2,
+        label="At least (returns not collated)",
+    )
+
+
 def mark_collation(
     ax, series: pd.DataFrame, kinds: dict[str, str], to_date: bool, offsets: dict | None = None, width: float = 0.8
 ) -> None:
@@ -196,16 +211,7 @@ def mark_collation(
                 partial[0].append(i + shift)
                 partial[1].append(values.iloc[i])
     if partial[0]:
-        ax.plot(
-            *partial,
-            linestyle="none",
-            marker="o",
-            markersize=12,
-            markerfacecolor="none",
-            markeredgecolor="black",
-            markeredgewidth=1.2,
-            label="At least (returns not collated)",
-        )
+        ring_at_least(ax, *partial)
     if marked or partial[0]:
         _legend(ax)
 

@@ -17,7 +17,7 @@ import math
 import matplotlib
 
 from audit_pipeline.report import display, fmt
-from audit_pipeline.report.charts import _axes, _legend, _lines
+from audit_pipeline.report.charts import _axes, _legend, _lines, ring_at_least
 from audit_pipeline.report.register.collation import periods_text
 
 SIZE = (6.4, 3.9)  # inches: two charts side by side on a wide screen, one a row on a narrow one
@@ -36,17 +36,7 @@ def _ring(ax, points: list[dict], keys: list[str]) -> None:
                 xs.append(i)
                 ys.append(p[key]["value"])
     if xs:
-        ax.plot(
-            xs,
-            ys,
-            linestyle="none",
-            marker="o",
-            markersize=12,
-            markerfacecolor="none",
-            markeredgecolor="black",
-            markeredgewidth=1.2,
-            label="At least (returns not collated)",
-        )
+        ring_at_least(ax, xs, ys)
         _legend(ax)
 
 

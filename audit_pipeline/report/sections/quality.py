@@ -13,7 +13,7 @@ from audit_pipeline.report import display, fmt
 from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
 from audit_pipeline.report.register import section
-from audit_pipeline.report.sections.common import centre_names, period_labels
+from audit_pipeline.report.sections.common import centre_names, kpi_value, period_labels
 
 
 def _warnings(ctx: Context, n: int) -> str:
@@ -129,21 +129,6 @@ def _kpi_rows(ctx: Context) -> pd.DataFrame:
     return service.kpi_table(ctx.tables["kpis"], ctx.tables["kpi_values"], ctx.period, ctx.thresholds["mi_late_days"])
 
 
-def _kpi_value(ctx: Context, row) -> str:
-    """A self-reported KPI value (the same register entry as the service section's KPI table)."""
-    return K.cell_value(
-        ctx.register,
-        f"table.kpi.{row['kpi_id']}.{row['centre_id']}.value",
-        "kpi_values",
-        int(row["_line"]),
-        "value",
-        row["value"],
-        fmt.measure(row["value"], row["unit"]),
-        f"{row['name']}, {row['centre_id']}, reported for {ctx.period.label}",
-        "The value column of the centre's row in kpi_values for the KPI and period (the last row when repeated).",
-    )
-
-
 def exception_checks(ctx: Context) -> tuple[list[tuple], list[tuple]]:
     """The checks (check, rule and tolerance, examined, found) and the exceptions (check, item, detail)."""
     t, f = ctx.tables, ctx.figures
@@ -175,7 +160,7 @@ def exception_checks(ctx: Context) -> tuple[list[tuple], list[tuple]]:
             (
                 CHECKS["before_go_live"],
                 f"{fmt.isolate(row['name'])}, {fmt.isolate(names.get(row['centre_id'], row['centre_id']))}",
-                f"Reported {_kpi_value(ctx, row)} for a period ending {fmt.date(ctx.period.end)}; the centre went live on {fmt.date(row['go_live_date'])}.",
+                f"Reported {kpi_value(ctx, row)} for a period ending {fmt.date(ctx.period.end)}; the centre went live on {fmt.date(row['go_live_date'])}.",
             )
         )
 
@@ -209,7 +194,7 @@ def exception_checks(ctx: Context) -> tuple[list[tuple], list[tuple]]:
                 (
                     CHECKS["without_transactions"],
                     f"{fmt.isolate(row['name'])}, {fmt.isolate(names.get(row['centre_id'], row['centre_id']))}",
-                    f"Reported {_kpi_value(ctx, row)}; the transaction data hold no transaction received by the centre in {label}.",
+                    f"Reported {kpi_value(ctx, row)}; the transaction data hold no transaction received by the centre in {label}.",
                 )
             )
 
@@ -271,7 +256,7 @@ def exception_checks(ctx: Context) -> tuple[list[tuple], list[tuple]]:
             (
                 CHECKS["reported_vs_derived"],
                 f"{fmt.isolate(row['name'])}, {fmt.isolate(names.get(row['centre_id'], row['centre_id']))}",
-                f"Reported {_kpi_value(ctx, row)}; transactions give {what}: the reported value is {difference} {direction}.",
+                f"Reported {kpi_value(ctx, row)}; transactions give {what}: the reported value is {difference} {direction}.",
             )
         )
 

@@ -12,7 +12,7 @@ from audit_pipeline.report.context import Context
 from audit_pipeline.report.register import catalogue as K
 from audit_pipeline.report.register import charts as chart_data
 from audit_pipeline.report.register import section
-from audit_pipeline.report.sections.common import centre_names
+from audit_pipeline.report.sections.common import centre_names, kpi_value
 
 TRANSACTIONS_SOURCE = "the programme's data pack, transactions (one row per transaction, from the centres' systems)."
 
@@ -63,21 +63,6 @@ def service_chart(ctx: Context) -> HTML:
     )
 
 
-def _kpi_value(ctx: Context, row: pd.Series) -> str:
-    """A KPI value reported for the period (registered from its row in kpi_values)."""
-    return K.cell_value(
-        ctx.register,
-        f"table.kpi.{row['kpi_id']}.{row['centre_id']}.value",
-        "kpi_values",
-        int(row["_line"]),
-        "value",
-        row["value"],
-        fmt.measure(row["value"], row["unit"]),
-        f"{row['name']}, {row['centre_id']}, reported for {ctx.period.label}",
-        "The value column of the centre's row in kpi_values for the KPI and period (the last row when repeated).",
-    )
-
-
 def _benchmark(ctx: Context, row: pd.Series) -> str:
     """A KPI's benchmark (registered from its row in kpis), or "None set"."""
     if pd.isna(row["benchmark"]):
@@ -101,7 +86,7 @@ def _benchmark(ctx: Context, row: pd.Series) -> str:
 def kpi_table(ctx: Context) -> HTML:
     """The centres' self-reported KPIs against benchmarks, with MI timeliness."""
     table = service.kpi_table(ctx.tables["kpis"], ctx.tables["kpi_values"], ctx.period, ctx.thresholds["mi_late_days"])
-    table["value_text"] = [_kpi_value(ctx, row) for _, row in table.iterrows()]
+    table["value_text"] = [kpi_value(ctx, row) for _, row in table.iterrows()]
     table["benchmark_text"] = [_benchmark(ctx, row) for _, row in table.iterrows()]
     table["direction_words"] = table["direction"].map(fmt.words)
     table["centre"] = table["centre_id"].map(centre_names(ctx))
@@ -146,7 +131,7 @@ def derived_vs_reported(ctx: Context) -> HTML:
             for c in table["centre_id"]
         ]
     table["reported_kpis"] = [
-        "; ".join(f"{fmt.isolate(r['name'])}: {_kpi_value(ctx, r)}" for _, r in kpis[kpis["centre_id"] == c].iterrows())
+        "; ".join(f"{fmt.isolate(r['name'])}: {kpi_value(ctx, r)}" for _, r in kpis[kpis["centre_id"] == c].iterrows())
         or "None reported"
         for c in table["centre_id"]
     ]
